@@ -1,0 +1,357 @@
+//! `flagshop`: the shop's command line, over the same core as the desktop app.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use flagshop::{
+    LedgerEntry, Money, Product, ProductQuery, ProductStatus, ProductSummary, Shop, StockLevel,
+    StockReason,
+};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "flagshop",
+    version,
+    about = "Flagshop: run a flag shop from the command line"
+)]
+struct Cli {
+    /// The shop's data directory [default: FLAGSHOP_DATA_DIR, else ~/.local/share/flagshop].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the shop (with the demo catalogue unless --blank) and say where it lives.
+    Init {
+        /// Start with an empty catalogue instead of the demo one.
+        #[arg(long)]
+        blank: bool,
+    },
+    /// The catalogue.
+    #[command(subcommand)]
+    Products(ProductsCommand),
+    /// Stock levels and the stock ledger.
+    #[command(subcommand)]
+    Stock(StockCommand),
+}
+
+#[derive(Subcommand)]
+enum ProductsCommand {
+    /// List products, optionally filtered.
+    List(ListArgs),
+    /// Show one product with its variants.
+    Show {
+        handle: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// Words to search for in titles, descriptions, tags, SKUs and options.
+    #[arg(long, value_name = "Q")]
+    search: Option<String>,
+    /// active, draft or archived.
+    #[arg(long, value_name = "S")]
+    status: Option<ProductStatus>,
+    /// A collection's handle.
+    #[arg(long)]
+    collection: Option<String>,
+    /// Only products with stock available.
+    #[arg(long)]
+    in_stock: bool,
+    /// Lowest price, e.g. 10.00.
+    #[arg(long, value_name = "PRICE")]
+    min_price: Option<String>,
+    /// Highest price, e.g. 50.00.
+    #[arg(long, value_name = "PRICE")]
+    max_price: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum StockCommand {
+    /// Move stock of a variant, with a reason: received, sold, returned, damaged, lost, correction.
+    Adjust {
+        sku: String,
+        /// Units in (positive) or out (negative).
+        #[arg(allow_negative_numbers = true)]
+        delta: i64,
+        #[arg(long)]
+        reason: StockReason,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The ledger of a variant, newest first.
+    History {
+        sku: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Variants at or below their low-stock threshold.
+    Low {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), flagshop::Error> {
+    let data_dir = cli.data_dir.unwrap_or_else(flagshop::default_data_dir);
+    let shop = match cli.command {
+        Command::Init { blank: true } => Shop::open_blank(&data_dir)?,
+        _ => Shop::open(&data_dir)?,
+    };
+    match cli.command {
+        Command::Init { .. } => {
+            let count = all_products(&shop, ProductQuery::default())?.len();
+            println!("Shop ready in {}: {count} product(s)", data_dir.display());
+        }
+        Command::Products(ProductsCommand::List(args)) => list_products(&shop, args)?,
+        Command::Products(ProductsCommand::Show { handle, json }) => {
+            let product = shop.product(&handle)?;
+            if json {
+                print_json(&product);
+            } else {
+                print_product(&product);
+            }
+        }
+        Command::Stock(StockCommand::Adjust {
+            sku,
+            delta,
+            reason,
+            note,
+            json,
+        }) => {
+            let entry = shop.adjust_stock(&sku, delta, reason, &note)?;
+            if json {
+                print_json(&entry);
+            } else {
+                println!(
+                    "{sku}: {:+} ({}), {} on hand",
+                    entry.delta, entry.reason, entry.balance_after
+                );
+            }
+        }
+        Command::Stock(StockCommand::History { sku, json }) => {
+            let history = shop.stock_history(&sku)?;
+            if json {
+                print_json(&history);
+            } else {
+                print_history(&history);
+            }
+        }
+        Command::Stock(StockCommand::Low { json }) => {
+            let low = shop.low_stock()?;
+            if json {
+                print_json(&low);
+            } else {
+                print_levels(&low);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn list_products(shop: &Shop, args: ListArgs) -> Result<(), flagshop::Error> {
+    let currency = shop.currency()?;
+    let price = |p: Option<String>| {
+        p.map(|p| Money::parse(&p, currency).map(|m| m.amount))
+            .transpose()
+    };
+    let query = ProductQuery {
+        search: args.search,
+        status: args.status,
+        collection: args.collection,
+        in_stock: args.in_stock,
+        min_price: price(args.min_price)?,
+        max_price: price(args.max_price)?,
+        ..ProductQuery::default()
+    };
+    let products = all_products(shop, query)?;
+    if args.json {
+        print_json(&products);
+        return Ok(());
+    }
+    if products.is_empty() {
+        println!("No products found.");
+        return Ok(());
+    }
+    let rows: Vec<[String; 5]> = products
+        .iter()
+        .map(|p| {
+            [
+                p.handle.clone(),
+                p.title.clone(),
+                price_range(p),
+                p.available.to_string(),
+                p.status.as_str().to_owned(),
+            ]
+        })
+        .collect();
+    print_table(["HANDLE", "TITLE", "PRICE", "AVAILABLE", "STATUS"], &rows);
+    Ok(())
+}
+
+/// Every product matching `query`, following the pages to the end.
+fn all_products(
+    shop: &Shop,
+    mut query: ProductQuery,
+) -> Result<Vec<ProductSummary>, flagshop::Error> {
+    let mut all = Vec::new();
+    query.limit = Some(500);
+    loop {
+        let page = shop.list_products(&query)?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => query.after = Some(cursor),
+            None => return Ok(all),
+        }
+    }
+}
+
+fn price_range(p: &ProductSummary) -> String {
+    match (p.min_price, p.max_price, p.currency) {
+        (Some(min), Some(max), Some(currency)) if min == max => {
+            Money::new(min, currency).to_string()
+        }
+        (Some(min), Some(max), Some(currency)) => format!(
+            "{}–{}",
+            Money::new(min, currency).format_amount(),
+            Money::new(max, currency)
+        ),
+        _ => "—".to_owned(),
+    }
+}
+
+fn print_product(p: &Product) {
+    println!("{} ({})", p.title, p.handle);
+    println!("Status: {}", p.status.as_str());
+    if !p.vendor.is_empty() || !p.product_type.is_empty() {
+        println!("Vendor: {}   Type: {}", p.vendor, p.product_type);
+    }
+    if !p.tags.is_empty() {
+        println!("Tags: {}", p.tags.join(", "));
+    }
+    if !p.collections.is_empty() {
+        println!("Collections: {}", p.collections.join(", "));
+    }
+    if !p.description.is_empty() {
+        println!("\n{}\n", p.description);
+    }
+    let rows: Vec<[String; 5]> = p
+        .variants
+        .iter()
+        .map(|v| {
+            [
+                v.sku.clone(),
+                v.options.join(" / "),
+                v.price().to_string(),
+                v.on_hand.to_string(),
+                v.available.to_string(),
+            ]
+        })
+        .collect();
+    print_table(["SKU", "OPTIONS", "PRICE", "ON HAND", "AVAILABLE"], &rows);
+}
+
+fn print_history(history: &[LedgerEntry]) {
+    if history.is_empty() {
+        println!("No stock movements yet.");
+        return;
+    }
+    let rows: Vec<[String; 5]> = history
+        .iter()
+        .map(|e| {
+            [
+                e.created_at.clone(),
+                format!("{:+}", e.delta),
+                e.reason.to_string(),
+                e.balance_after.to_string(),
+                e.note.clone(),
+            ]
+        })
+        .collect();
+    print_table(["TIME", "CHANGE", "REASON", "ON HAND", "NOTE"], &rows);
+}
+
+fn print_levels(levels: &[StockLevel]) {
+    if levels.is_empty() {
+        println!("No variant is low on stock.");
+        return;
+    }
+    let rows: Vec<[String; 5]> = levels
+        .iter()
+        .map(|l| {
+            [
+                l.sku.clone(),
+                format!("{} {}", l.product_title, l.options.join(" / ")),
+                l.available.to_string(),
+                l.on_hand.to_string(),
+                l.low_stock_threshold.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        ["SKU", "PRODUCT", "AVAILABLE", "ON HAND", "THRESHOLD"],
+        &rows,
+    );
+}
+
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
+    }
+}
+
+fn print_json<T: Serialize + ?Sized>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("domain types serialise to JSON")
+    );
+}

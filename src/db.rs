@@ -1,0 +1,80 @@
+//! The shop's SQLite file: opening it with the right pragmas and applying the migrations.
+
+use std::path::Path;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use crate::Error;
+
+/// The numbered files of `migrations/`, embedded in the binary, in order. A landed file is never
+/// edited: a change of schema is a new file appended here.
+const MIGRATION_FILES: &[&str] = &[include_str!("../migrations/001_catalogue.sql")];
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(MIGRATION_FILES.iter().map(|sql| M::up(sql)).collect()));
+
+/// How long a writer waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+///
+/// Fails with [`Error::DatabaseTooNew`] without touching the file when it was written by a newer
+/// Flagshop than this one.
+pub(crate) fn open(path: &Path) -> Result<Connection, Error> {
+    let mut conn = Connection::open(path).map_err(|source| Error::OpenDatabase {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let found = usize::try_from(found).unwrap_or(usize::MAX);
+    let supported = schema_version();
+    if found > supported {
+        return Err(Error::DatabaseTooNew {
+            path: path.to_owned(),
+            found,
+            supported,
+        });
+    }
+    // WAL lets the storefront read while the back office writes. Set after the version check so
+    // that a database from a newer version is left exactly as it was.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    MIGRATIONS.to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// The schema version this build writes: the number of migrations.
+pub(crate) fn schema_version() -> usize {
+    MIGRATION_FILES.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn every_migration_file_is_embedded() {
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "sql")
+            })
+            .count();
+        assert_eq!(files, schema_version());
+    }
+}

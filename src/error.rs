@@ -1,0 +1,64 @@
+//! The core's one error type: each variant says what went wrong in words a shop owner can act on.
+
+use std::path::PathBuf;
+
+use crate::money::MoneyError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the shop database {path}: {source}")]
+    OpenDatabase {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the shop database {path} was written by a newer Flagshop (schema version {found}; \
+         this version knows up to {supported}): update Flagshop to open it"
+    )]
+    DatabaseTooNew {
+        path: PathBuf,
+        found: usize,
+        supported: usize,
+    },
+    #[error("unknown product \"{0}\"")]
+    UnknownProduct(String),
+    #[error("unknown SKU \"{0}\"")]
+    UnknownSku(String),
+    #[error("unknown collection \"{0}\"")]
+    UnknownCollection(String),
+    #[error("a product with handle \"{0}\" already exists")]
+    DuplicateHandle(String),
+    #[error("SKU \"{0}\" is already used by another variant")]
+    DuplicateSku(String),
+    /// Input that breaks a rule of the catalogue or the stock; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "cannot remove {remove} of \"{sku}\": only {available} available \
+         ({on_hand} on hand, {reserved} reserved for orders)"
+    )]
+    NotEnoughStock {
+        sku: String,
+        remove: i64,
+        on_hand: i64,
+        reserved: i64,
+        available: i64,
+    },
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+impl Error {
+    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+        Error::Invalid(message.into())
+    }
+}

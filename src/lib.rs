@@ -1,0 +1,21 @@
+//! Flagshop's core: the catalogue, stock, money and media of one shop, kept in one SQLite file.
+//!
+//! Front ends (the CLI, the desktop shell) open a [`Shop`] on a data directory and call its
+//! methods; every rule about prices and stock lives here, once.
+
+mod catalogue;
+mod db;
+mod demo;
+mod error;
+mod inventory;
+mod money;
+mod shop;
+
+pub use catalogue::{
+    Collection, NewProduct, NewVariant, Product, ProductId, ProductImage, ProductPage,
+    ProductQuery, ProductStatus, ProductSummary, ProductUpdate, Variant, VariantId, VariantUpdate,
+};
+pub use error::Error;
+pub use inventory::{LedgerEntry, StockLevel, StockReason};
+pub use money::{Currency, Money, MoneyError};
+pub use shop::{Shop, default_data_dir};

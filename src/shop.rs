@@ -1,0 +1,108 @@
+//! The `Shop` handle: one shop's data directory and its database connection.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::{Error, db, demo};
+
+/// File name of the database inside the data directory.
+const DATABASE_FILE: &str = "shop.db";
+
+/// One open shop. Cheap to share behind an `Arc`; methods take `&self` and serialise their use
+/// of the connection.
+pub struct Shop {
+    data_dir: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+/// The data directory used when none is given: `FLAGSHOP_DATA_DIR`, else the platform's data
+/// directory (`~/.local/share/flagshop` on Linux).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FLAGSHOP_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "flagshop")
+        .map(|dirs| dirs.data_dir().to_owned())
+        .unwrap_or_else(|| PathBuf::from(".flagshop"))
+}
+
+impl Shop {
+    /// Opens the shop in `data_dir`, creating it if needed. A shop opened for the first time is
+    /// filled with the demo catalogue, so that a new install looks like a real shop.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Shop, Error> {
+        let shop = Shop::open_blank(data_dir)?;
+        shop.seed_demo_once()?;
+        Ok(shop)
+    }
+
+    /// Opens the shop in `data_dir` without ever loading the demo catalogue.
+    pub fn open_blank(data_dir: impl AsRef<Path>) -> Result<Shop, Error> {
+        let data_dir = data_dir.as_ref().to_owned();
+        std::fs::create_dir_all(&data_dir).map_err(|source| Error::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let conn = db::open(&data_dir.join(DATABASE_FILE))?;
+        tracing::debug!(data_dir = %data_dir.display(), "shop opened");
+        Ok(Shop {
+            data_dir,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// A setting's value, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Loads the demo catalogue the first time a shop is opened with no products. Remembered in
+    /// the settings, so a shop whose owner deleted every product stays empty.
+    fn seed_demo_once(&self) -> Result<(), Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let seeded: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_seeded')
+                 OR EXISTS (SELECT 1 FROM products)",
+            [],
+            |row| row.get(0),
+        )?;
+        if !seeded {
+            demo::load(&tx)?;
+            tracing::info!("demo catalogue loaded");
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES ('demo_seeded', 'true')",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The connection, for one operation. A panic while it was held poisons the mutex, but any
+    /// transaction it had open was rolled back when dropped, so the connection is still sound.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,517 @@
+mod common;
+
+use common::{blank_shop, flag, usd, variant};
+use flagshop::{
+    Currency, Error, Money, NewProduct, ProductQuery, ProductStatus, ProductUpdate, Shop,
+    VariantUpdate,
+};
+
+fn handles(shop: &Shop, query: &ProductQuery) -> Vec<String> {
+    shop.list_products(query)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.handle)
+        .collect()
+}
+
+fn search(shop: &Shop, words: &str) -> Vec<String> {
+    handles(
+        shop,
+        &ProductQuery {
+            search: Some(words.to_owned()),
+            ..ProductQuery::default()
+        },
+    )
+}
+
+#[test]
+fn new_shop_opens_with_the_demo_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::open(dir.path()).unwrap();
+    let snake = shop.product("ukraine-snake-island-flag").unwrap();
+    assert_eq!(snake.options, ["Size", "Material"]);
+    let mut combos: Vec<String> = snake.variants.iter().map(|v| v.options.join(" ")).collect();
+    combos.sort();
+    assert_eq!(
+        combos,
+        [
+            "2x3 ft Nylon",
+            "2x3 ft Polyester",
+            "3x5 ft Nylon",
+            "3x5 ft Polyester",
+            "4x6 ft Nylon",
+            "4x6 ft Polyester"
+        ]
+    );
+    assert!(
+        snake
+            .variants
+            .iter()
+            .all(|v| v.price_minor > 0 && v.currency == Currency::USD)
+    );
+    let all = shop
+        .list_products(&ProductQuery {
+            limit: Some(500),
+            ..ProductQuery::default()
+        })
+        .unwrap();
+    assert!(all.items.len() >= 31, "only {} products", all.items.len());
+    assert!(
+        shop.collections()
+            .unwrap()
+            .iter()
+            .all(|c| c.product_count > 0),
+        "every demo collection has products"
+    );
+}
+
+#[test]
+fn demo_catalogue_is_loaded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Shop::open(dir.path())
+        .unwrap()
+        .list_products(&ProductQuery::default())
+        .unwrap();
+    let again = Shop::open(dir.path())
+        .unwrap()
+        .list_products(&ProductQuery::default())
+        .unwrap();
+    assert_eq!(first, again);
+}
+
+#[test]
+fn blank_shop_stays_blank() {
+    let (_dir, shop) = blank_shop();
+    assert!(
+        shop.list_products(&ProductQuery::default())
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[test]
+fn creating_a_product_stores_options_variants_and_initial_stock() {
+    let (_dir, shop) = blank_shop();
+    let mut new = flag(
+        "poland-flag",
+        "Poland Flag",
+        vec![
+            variant("PL-3X5", &["3x5 ft"], 2500, 12),
+            variant("PL-2X3", &["2x3 ft"], 1800, 0),
+        ],
+    );
+    new.variants[0].compare_at = Some(usd(3000));
+    new.variants[0].barcode = Some("5901234123457".to_owned());
+    let product = shop.create_product(&new).unwrap();
+    assert_eq!(product.options, ["Size"]);
+    assert_eq!(product.status, ProductStatus::Active);
+    let v = &product.variants[0];
+    assert_eq!(
+        (v.sku.as_str(), v.options.as_slice()),
+        ("PL-3X5", &["3x5 ft".to_owned()][..])
+    );
+    assert_eq!(v.price(), usd(2500));
+    assert_eq!(v.compare_at(), Some(usd(3000)));
+    assert_eq!(v.barcode.as_deref(), Some("5901234123457"));
+    assert_eq!((v.on_hand, v.available), (12, 12));
+    let history = shop.stock_history("PL-3X5").unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].delta, history[0].balance_after), (12, 12));
+    assert!(
+        shop.stock_history("PL-2X3").unwrap().is_empty(),
+        "no ledger row for zero stock"
+    );
+}
+
+#[test]
+fn duplicate_sku_is_refused_and_nothing_is_written() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "a",
+        "A Flag",
+        vec![variant("SKU-1", &["3x5 ft"], 100, 1)],
+    ))
+    .unwrap();
+    let err = shop
+        .create_product(&flag(
+            "b",
+            "B Flag",
+            vec![
+                variant("SKU-2", &["3x5 ft"], 100, 4),
+                variant("SKU-1", &["2x3 ft"], 100, 1),
+            ],
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateSku(s) if s == "SKU-1"),
+        "{err}"
+    );
+    assert!(matches!(shop.product("b"), Err(Error::UnknownProduct(_))));
+    assert!(matches!(
+        shop.stock_history("SKU-2"),
+        Err(Error::UnknownSku(_))
+    ));
+    assert_eq!(shop.stock_level("SKU-1").unwrap().on_hand, 1);
+}
+
+#[test]
+fn duplicate_handle_is_refused() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag("a", "A Flag", vec![])).unwrap();
+    let err = shop
+        .create_product(&flag("a", "Another", vec![]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a product with handle \"a\" already exists"
+    );
+}
+
+#[test]
+fn bad_product_input_gets_an_error_naming_what_was_wrong() {
+    let (_dir, shop) = blank_shop();
+    let cases: Vec<(NewProduct, &str)> = vec![
+        (
+            flag("neg", "Neg", vec![variant("NEG-1", &["3x5 ft"], -100, 1)]),
+            "price of \"NEG-1\" is negative (-1.00 USD)",
+        ),
+        (flag("empty", "  ", vec![]), "title is empty"),
+        (
+            flag("Bad Handle", "Flag", vec![]),
+            "handle \"Bad Handle\" must be lower-case letters, digits and dashes",
+        ),
+        (
+            flag(
+                "opts",
+                "Opts",
+                vec![variant("OPT-1", &["3x5 ft", "Nylon"], 100, 1)],
+            ),
+            "variant \"OPT-1\" has 2 option values but its product has 1 options",
+        ),
+        (
+            flag(
+                "stock",
+                "Stock",
+                vec![variant("STK-1", &["3x5 ft"], 100, -3)],
+            ),
+            "stock on hand of \"STK-1\" is negative (-3)",
+        ),
+        (
+            flag(
+                "twice",
+                "Twice",
+                vec![
+                    variant("T-1", &["3x5 ft"], 100, 1),
+                    variant("T-2", &["3x5 ft"], 100, 1),
+                ],
+            ),
+            "variant \"T-2\" repeats the options",
+        ),
+        (
+            NewProduct {
+                collections: vec!["nope".into()],
+                ..flag("coll", "Coll", vec![])
+            },
+            "unknown collection \"nope\"",
+        ),
+    ];
+    for (new, expected) in cases {
+        let err = shop.create_product(&new).unwrap_err().to_string();
+        assert!(err.contains(expected), "expected {expected:?}, got {err:?}");
+    }
+    let mut euro = flag("euro", "Euro", vec![variant("EUR-1", &["3x5 ft"], 100, 1)]);
+    euro.variants[0].price = Money::new(100, Currency::EUR);
+    let err = shop.create_product(&euro).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "price of \"EUR-1\" is in EUR but the shop sells in USD"
+    );
+    assert!(
+        shop.list_products(&ProductQuery::default())
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[test]
+fn search_matches_prefixes_and_several_words() {
+    let (_dir, shop) = blank_shop();
+    let mut snake = flag(
+        "snake",
+        "Ukraine Snake Island Flag",
+        vec![variant("UA-SNK-3X5-NYL", &["3x5 ft"], 3900, 5)],
+    );
+    snake.tags = vec!["solidarity".into()];
+    shop.create_product(&snake).unwrap();
+    shop.create_product(&flag(
+        "poland",
+        "Poland Flag",
+        vec![variant("PL-1", &["Large"], 100, 1)],
+    ))
+    .unwrap();
+    shop.create_product(&flag(
+        "island",
+        "Iceland Flag",
+        vec![variant("IS-1", &["Small"], 100, 1)],
+    ))
+    .unwrap();
+
+    assert_eq!(search(&shop, "snak"), ["snake"]);
+    assert_eq!(search(&shop, "SNAKE isl"), ["snake"]);
+    assert_eq!(search(&shop, "flag"), search(&shop, "fla"));
+    assert_eq!(search(&shop, "flag").len(), 3);
+    assert_eq!(search(&shop, "solidar"), ["snake"], "tags are searched");
+    assert_eq!(search(&shop, "UA-SNK-3X5"), ["snake"], "SKUs are searched");
+    assert_eq!(
+        search(&shop, "larg"),
+        ["poland"],
+        "option values are searched"
+    );
+    assert!(
+        search(&shop, "snake poland").is_empty(),
+        "all words must match"
+    );
+    assert!(
+        search(&shop, "\"AND (").is_empty(),
+        "FTS syntax in the input is just text"
+    );
+
+    // The index follows changes.
+    shop.update_product(
+        "poland",
+        &ProductUpdate {
+            title: Some("Polish Eagle Banner".into()),
+            ..ProductUpdate::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(search(&shop, "eagle"), ["poland"]);
+    assert_eq!(search(&shop, "banner"), ["poland"]);
+    shop.update_variant(
+        "IS-1",
+        &VariantUpdate {
+            sku: Some("ICE-SMALL".into()),
+            ..VariantUpdate::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(search(&shop, "ice-small"), ["island"]);
+    assert!(search(&shop, "IS-1").is_empty());
+}
+
+#[test]
+fn search_ranks_title_matches_first() {
+    let (_dir, shop) = blank_shop();
+    let mut pole = flag("pole", "Telescoping Pole", vec![]);
+    pole.description = "Fits any flag, including the Lithuania flag.".into();
+    shop.create_product(&pole).unwrap();
+    shop.create_product(&flag("lithuania", "Lithuania Flag", vec![]))
+        .unwrap();
+    assert_eq!(search(&shop, "lithuania"), ["lithuania", "pole"]);
+}
+
+#[test]
+fn filters_by_status_collection_stock_and_price() {
+    let (_dir, shop) = blank_shop();
+    shop.save_collection("national-flags", "National flags", "")
+        .unwrap();
+    let mut pl = flag("pl", "Poland", vec![variant("PL", &["3x5 ft"], 2500, 3)]);
+    pl.collections = vec!["national-flags".into()];
+    shop.create_product(&pl).unwrap();
+    shop.create_product(&flag(
+        "de",
+        "Germany",
+        vec![variant("DE", &["3x5 ft"], 900, 0)],
+    ))
+    .unwrap();
+    let mut draft = flag("fr", "France", vec![variant("FR", &["3x5 ft"], 5000, 2)]);
+    draft.status = Some(ProductStatus::Draft);
+    shop.create_product(&draft).unwrap();
+
+    let q = |f: fn(&mut ProductQuery)| {
+        let mut query = ProductQuery::default();
+        f(&mut query);
+        handles(&shop, &query)
+    };
+    assert_eq!(q(|_| {}), ["fr", "de", "pl"]);
+    assert_eq!(q(|q| q.status = Some(ProductStatus::Draft)), ["fr"]);
+    assert_eq!(q(|q| q.collection = Some("national-flags".into())), ["pl"]);
+    assert_eq!(q(|q| q.in_stock = true), ["fr", "pl"]);
+    assert_eq!(q(|q| q.min_price = Some(1000)), ["fr", "pl"]);
+    assert_eq!(q(|q| q.max_price = Some(2500)), ["de", "pl"]);
+    assert_eq!(
+        q(|q| {
+            q.min_price = Some(1000);
+            q.max_price = Some(3000);
+        }),
+        ["pl"]
+    );
+
+    shop.archive_product("pl").unwrap();
+    assert_eq!(q(|q| q.status = Some(ProductStatus::Active)), ["de"]);
+    assert_eq!(shop.product("pl").unwrap().status, ProductStatus::Archived);
+
+    let page = shop.list_products(&ProductQuery::default()).unwrap();
+    let de = page.items.iter().find(|p| p.handle == "de").unwrap();
+    assert!(de.sold_out && !de.low_stock);
+    let fr = page.items.iter().find(|p| p.handle == "fr").unwrap();
+    assert!(fr.low_stock && !fr.sold_out, "2 left with a threshold of 5");
+    assert_eq!((fr.min_price, fr.max_price), (Some(5000), Some(5000)));
+}
+
+#[test]
+fn keyset_pages_cover_every_product_once_in_order() {
+    let (_dir, shop) = blank_shop();
+    for i in 0..103 {
+        // Repeated titles in mixed case: the id breaks ties, so nothing is skipped or repeated.
+        let title = if i % 2 == 0 {
+            format!("flag {}", i % 10)
+        } else {
+            format!("Flag {}", i % 10)
+        };
+        shop.create_product(&flag(&format!("p{i}"), &title, vec![]))
+            .unwrap();
+    }
+    for search in [None, Some("flag".to_owned())] {
+        let mut seen = Vec::new();
+        let mut query = ProductQuery {
+            search: search.clone(),
+            limit: Some(7),
+            ..ProductQuery::default()
+        };
+        loop {
+            let page = shop.list_products(&query).unwrap();
+            assert!(page.items.len() <= 7);
+            seen.extend(
+                page.items
+                    .into_iter()
+                    .map(|p| (p.title.to_lowercase(), p.id)),
+            );
+            match page.next_cursor {
+                Some(c) => query.after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 103, "search {search:?}");
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 103, "search {search:?}: a product repeated");
+        if search.is_none() {
+            assert_eq!(seen, unique, "sorted by title, then id");
+        }
+    }
+    let err = shop
+        .list_products(&ProductQuery {
+            after: Some("garbage".into()),
+            ..ProductQuery::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.to_string(), "malformed page cursor \"garbage\"");
+}
+
+#[test]
+fn updating_a_variant_checks_its_fields() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![
+            variant("PL-1", &["3x5 ft"], 2500, 3),
+            variant("PL-2", &["2x3 ft"], 1500, 3),
+        ],
+    ))
+    .unwrap();
+    let v = shop
+        .update_variant(
+            "PL-1",
+            &VariantUpdate {
+                price: Some(usd(2750)),
+                compare_at: Some(Some(usd(3000))),
+                ..VariantUpdate::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((v.price_minor, v.compare_at_minor), (2750, Some(3000)));
+    let v = shop
+        .update_variant(
+            "PL-1",
+            &VariantUpdate {
+                compare_at: Some(None),
+                ..VariantUpdate::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((v.price_minor, v.compare_at_minor), (2750, None));
+    let err = shop
+        .update_variant(
+            "PL-1",
+            &VariantUpdate {
+                sku: Some("PL-2".into()),
+                ..VariantUpdate::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::DuplicateSku(_)), "{err}");
+    let err = shop
+        .update_variant(
+            "PL-1",
+            &VariantUpdate {
+                price: Some(usd(-1)),
+                ..VariantUpdate::default()
+            },
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("negative"), "{err}");
+    assert!(matches!(
+        shop.update_variant("NOPE", &VariantUpdate::default()),
+        Err(Error::UnknownSku(_))
+    ));
+    assert_eq!(shop.stock_level("PL-1").unwrap().on_hand, 3);
+}
+
+#[test]
+fn adding_a_variant_extends_the_product() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL-1", &["3x5 ft"], 2500, 3)],
+    ))
+    .unwrap();
+    let product = shop
+        .add_variant("pl", &variant("PL-4X6", &["4x6 ft"], 3500, 2))
+        .unwrap();
+    assert_eq!(product.variants.len(), 2);
+    assert_eq!(product.variants[1].sku, "PL-4X6");
+    assert!(matches!(
+        shop.add_variant("nope", &variant("X", &["a"], 1, 0)),
+        Err(Error::UnknownProduct(_))
+    ));
+}
+
+#[test]
+fn database_from_a_newer_version_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Shop::open_blank(dir.path()).unwrap());
+    let db = dir.path().join("shop.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    let err = Shop::open(dir.path())
+        .err()
+        .expect("a newer database is refused");
+    assert!(
+        matches!(err, Error::DatabaseTooNew { found: 999, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("update Flagshop"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert!(!dir.path().join("shop.db-wal").exists());
+}

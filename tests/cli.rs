@@ -1,0 +1,213 @@
+//! The `flagshop` binary, run as a user would, on real shops in temporary directories.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn flagshop(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("FLAGSHOP_DATA_DIR")
+        .output()
+        .expect("run flagshop")
+}
+
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "flagshop failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn init_creates_the_demo_shop_and_list_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = flagshop(dir.path(), &["init"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Shop ready in "), "{text}");
+    assert!(dir.path().join("shop.db").exists());
+
+    let out = flagshop(dir.path(), &["products", "list"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.lines().next().unwrap().starts_with("HANDLE"));
+    assert!(table.contains("ukraine-snake-island-flag"), "{table}");
+}
+
+#[test]
+fn products_list_json_filters_by_search_and_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let found = json(&flagshop(
+        dir.path(),
+        &["products", "list", "--search", "snake", "--json"],
+    ));
+    let handles: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["handle"].as_str().unwrap())
+        .collect();
+    assert!(
+        handles.contains(&"ukraine-snake-island-flag"),
+        "{handles:?}"
+    );
+    assert!(!handles.contains(&"poland-flag"));
+
+    let drafts = json(&flagshop(
+        dir.path(),
+        &["products", "list", "--status", "draft", "--json"],
+    ));
+    assert!(
+        drafts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "draft")
+    );
+    let all = json(&flagshop(dir.path(), &["products", "list", "--json"]));
+    assert!(all.as_array().unwrap().len() > drafts.as_array().unwrap().len());
+}
+
+#[test]
+fn products_show_json_has_variants_with_price_in_minor_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let product = json(&flagshop(
+        dir.path(),
+        &["products", "show", "ukraine-snake-island-flag", "--json"],
+    ));
+    assert_eq!(product["handle"], "ukraine-snake-island-flag");
+    let variants = product["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 6);
+    for v in variants {
+        assert!(v["sku"].as_str().unwrap().starts_with("UA-SNK-"));
+        assert_eq!(v["options"].as_array().unwrap().len(), 2);
+        assert!(
+            v["price"].as_i64().unwrap() > 100,
+            "minor units: {}",
+            v["price"]
+        );
+        assert_eq!(v["currency"], "USD");
+        assert!(v["on_hand"].as_i64().is_some());
+    }
+}
+
+#[test]
+fn stock_adjust_then_history_and_low() {
+    let dir = tempfile::tempdir().unwrap();
+    let product = json(&flagshop(
+        dir.path(),
+        &["products", "show", "ukraine-snake-island-flag", "--json"],
+    ));
+    let sku = product["variants"][1]["sku"].as_str().unwrap().to_owned();
+    let on_hand = product["variants"][1]["on_hand"].as_i64().unwrap();
+
+    let entry = json(&flagshop(
+        dir.path(),
+        &[
+            "stock", "adjust", &sku, "12", "--reason", "received", "--note", "PO 7", "--json",
+        ],
+    ));
+    assert_eq!(entry["balance_after"].as_i64().unwrap(), on_hand + 12);
+    let out = flagshop(
+        dir.path(),
+        &["stock", "adjust", &sku, "-2", "--reason", "damaged"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let history = json(&flagshop(dir.path(), &["stock", "history", &sku, "--json"]));
+    let history = history.as_array().unwrap();
+    assert_eq!(history[0]["delta"], -2);
+    assert_eq!(history[0]["reason"], "damaged");
+    assert_eq!(history[1]["note"], "PO 7");
+
+    let low = json(&flagshop(dir.path(), &["stock", "low", "--json"]));
+    for level in low.as_array().unwrap() {
+        assert!(level["available"].as_i64() <= level["low_stock_threshold"].as_i64());
+    }
+}
+
+#[test]
+fn errors_are_one_line_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "stock",
+                "adjust",
+                "UA-SNK-3X5-XX",
+                "2",
+                "--reason",
+                "received",
+            ],
+            "error: unknown SKU \"UA-SNK-3X5-XX\"\n",
+        ),
+        (
+            &["products", "show", "no-such-flag"],
+            "error: unknown product \"no-such-flag\"\n",
+        ),
+        (
+            &["products", "list", "--min-price", "ten"],
+            "error: \"ten\" is not an amount of USD (expected e.g. 12.50)\n",
+        ),
+        (
+            &["stock", "history", "NOPE", "--json"],
+            "error: unknown SKU \"NOPE\"\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = flagshop(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), expected, "{args:?}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn overdrawing_stock_is_refused_with_the_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let product = json(&flagshop(
+        dir.path(),
+        &["products", "show", "ukraine-snake-island-flag", "--json"],
+    ));
+    let sku = product["variants"][0]["sku"].as_str().unwrap();
+    let on_hand = product["variants"][0]["on_hand"].as_i64().unwrap();
+    let too_many = format!("-{}", on_hand + 1);
+    let out = flagshop(
+        dir.path(),
+        &["stock", "adjust", sku, &too_many, "--reason", "lost"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot remove {} of \"{sku}\": only {on_hand} available ({on_hand} on hand, 0 reserved for orders)\n",
+            on_hand + 1
+        )
+    );
+}
+
+#[test]
+fn data_dir_comes_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .args(["init", "--blank"])
+        .env("FLAGSHOP_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.path().join("shop.db").exists());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("0 product(s)")
+    );
+}

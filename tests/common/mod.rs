@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests: real shops in temporary directories.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use flagshop::{Currency, Money, NewProduct, NewVariant, Shop};
+use tempfile::TempDir;
+
+/// A blank shop (no demo catalogue) in its own temporary directory.
+pub fn blank_shop() -> (TempDir, Shop) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shop = Shop::open_blank(dir.path()).expect("open blank shop");
+    (dir, shop)
+}
+
+pub fn usd(amount: i64) -> Money {
+    Money::new(amount, Currency::USD)
+}
+
+pub fn variant(sku: &str, options: &[&str], price: i64, on_hand: i64) -> NewVariant {
+    NewVariant {
+        sku: sku.to_owned(),
+        options: options.iter().map(|o| o.to_string()).collect(),
+        price: usd(price),
+        compare_at: None,
+        barcode: None,
+        weight_grams: 150,
+        on_hand,
+        low_stock_threshold: 5,
+    }
+}
+
+/// A flag with sizes as its one option.
+pub fn flag(handle: &str, title: &str, variants: Vec<NewVariant>) -> NewProduct {
+    NewProduct {
+        handle: handle.to_owned(),
+        title: title.to_owned(),
+        description: format!("The {title}, printed on both sides."),
+        vendor: "Flagshop".to_owned(),
+        product_type: "Flag".to_owned(),
+        tags: vec!["flag".to_owned()],
+        options: vec!["Size".to_owned()],
+        variants,
+        ..NewProduct::default()
+    }
+}
