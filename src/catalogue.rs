@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::inventory::{self, StockReason};
 use crate::money::{Currency, Money};
@@ -16,8 +17,9 @@ pub struct ProductId(pub i64);
 pub struct VariantId(pub i64);
 
 /// Whether a product is on sale (`active`), being prepared (`draft`) or retired (`archived`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum ProductStatus {
     Active,
     Draft,
@@ -52,8 +54,10 @@ impl std::str::FromStr for ProductStatus {
 const MAX_OPTIONS: usize = 3;
 
 /// A product with everything the product page and the editor show.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Product {
+    #[ts(type = "number")]
     pub id: ProductId,
     pub handle: String,
     pub title: String,
@@ -73,8 +77,10 @@ pub struct Product {
 }
 
 /// One sellable combination of a product's options, with its own SKU, price and stock.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Variant {
+    #[ts(type = "number")]
     pub id: VariantId,
     pub sku: String,
     /// Option values in the order of the product's option names, e.g. `["3x5 ft", "Nylon"]`.
@@ -85,6 +91,7 @@ pub struct Variant {
     /// The "was" price shown struck through, in minor units of `currency`.
     #[serde(rename = "compare_at_price")]
     pub compare_at_minor: Option<i64>,
+    #[ts(type = "string")]
     pub currency: Currency,
     pub barcode: Option<String>,
     pub weight_grams: i64,
@@ -106,7 +113,8 @@ impl Variant {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ProductImage {
     /// SHA-256 of the original file, hex: the key into the media store.
     pub hash: String,
@@ -115,7 +123,8 @@ pub struct ProductImage {
     pub alt: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Collection {
     pub handle: String,
     pub title: String,
@@ -184,7 +193,8 @@ pub struct VariantUpdate {
 }
 
 /// Filters and position for a page of products. The default lists every product, 50 at a time.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+#[ts(export, optional_fields)]
 pub struct ProductQuery {
     /// Words to find in titles, descriptions, tags, SKUs and option values; each word matches
     /// as a prefix ("snak isl" finds "Snake Island").
@@ -206,8 +216,10 @@ pub struct ProductQuery {
 }
 
 /// A product as the catalogue grid shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ProductSummary {
+    #[ts(type = "number")]
     pub id: ProductId,
     pub handle: String,
     pub title: String,
@@ -217,6 +229,7 @@ pub struct ProductSummary {
     /// Lowest and highest variant price, minor units; `None` for a product without variants.
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
+    #[ts(type = "string | null")]
     pub currency: Option<Currency>,
     pub variant_count: i64,
     pub on_hand: i64,
@@ -228,7 +241,8 @@ pub struct ProductSummary {
     pub image: Option<ProductImage>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ProductPage {
     pub items: Vec<ProductSummary>,
     /// Pass as `after` for the next page; `None` on the last page.

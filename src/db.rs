@@ -11,7 +11,10 @@ use crate::Error;
 
 /// The numbered files of `migrations/`, embedded in the binary, in order. A landed file is never
 /// edited: a change of schema is a new file appended here.
-const MIGRATION_FILES: &[&str] = &[include_str!("../migrations/001_catalogue.sql")];
+const MIGRATION_FILES: &[&str] = &[
+    include_str!("../migrations/001_catalogue.sql"),
+    include_str!("../migrations/002_carts.sql"),
+];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
     LazyLock::new(|| Migrations::new(MIGRATION_FILES.iter().map(|sql| M::up(sql)).collect()));

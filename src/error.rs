@@ -29,6 +29,16 @@ pub enum Error {
     UnknownProduct(String),
     #[error("unknown SKU \"{0}\"")]
     UnknownSku(String),
+    /// The product is a draft or archived, so it cannot go in the cart.
+    #[error("\"{0}\" is not for sale")]
+    NotForSale(String),
+    /// A cart quantity above the stock that can still be sold.
+    #[error("only {available} of \"{sku}\" available (asked for {requested})")]
+    QuantityUnavailable {
+        sku: String,
+        requested: i64,
+        available: i64,
+    },
     #[error("unknown collection \"{0}\"")]
     UnknownCollection(String),
     #[error("a product with handle \"{0}\" already exists")]

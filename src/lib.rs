@@ -3,6 +3,7 @@
 //! Front ends (the CLI, the desktop shell) open a [`Shop`] on a data directory and call its
 //! methods; every rule about prices and stock lives here, once.
 
+mod cart;
 mod catalogue;
 mod db;
 mod demo;
@@ -11,6 +12,7 @@ mod inventory;
 mod money;
 mod shop;
 
+pub use cart::{Cart, CartLine};
 pub use catalogue::{
     Collection, NewProduct, NewVariant, Product, ProductId, ProductImage, ProductPage,
     ProductQuery, ProductStatus, ProductSummary, ProductUpdate, Variant, VariantId, VariantUpdate,
@@ -18,4 +20,4 @@ pub use catalogue::{
 pub use error::Error;
 pub use inventory::{LedgerEntry, StockLevel, StockReason};
 pub use money::{Currency, Money, MoneyError};
-pub use shop::{Shop, default_data_dir};
+pub use shop::{Shop, ShopInfo, default_data_dir};

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-use crate::{Error, db, demo};
+use crate::{Currency, Error, db, demo};
 
 /// File name of the database inside the data directory.
 const DATABASE_FILE: &str = "shop.db";
@@ -15,6 +17,17 @@ const DATABASE_FILE: &str = "shop.db";
 pub struct Shop {
     data_dir: PathBuf,
     conn: Mutex<Connection>,
+}
+
+/// What the storefront shows of the shop itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ShopInfo {
+    /// The `shop_name` setting; "Flagshop" if unset.
+    pub name: String,
+    /// The currency every price is in.
+    #[ts(type = "string")]
+    pub currency: Currency,
 }
 
 /// The data directory used when none is given: `FLAGSHOP_DATA_DIR`, else the platform's data
@@ -54,6 +67,16 @@ impl Shop {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The shop's name and currency.
+    pub fn info(&self) -> Result<ShopInfo, Error> {
+        Ok(ShopInfo {
+            name: self
+                .setting("shop_name")?
+                .unwrap_or_else(|| "Flagshop".to_owned()),
+            currency: self.currency()?,
+        })
     }
 
     /// A setting's value, if set.
