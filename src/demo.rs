@@ -1,13 +1,17 @@
 //! The demo catalogue in `assets/`, embedded in the binary: what a new shop opens with.
 
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use crate::Error;
 use crate::catalogue::{self, NewProduct, NewVariant, ProductStatus};
 use crate::money::{Currency, Money};
+use crate::{Error, media};
 
 const CATALOGUE_JSON: &str = include_str!("../assets/catalogue.json");
+static IMAGES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets/images");
 
 #[derive(Deserialize)]
 struct DemoCatalogue {
@@ -35,7 +39,15 @@ struct DemoProduct {
     status: ProductStatus,
     collections: Vec<String>,
     options: Vec<String>,
+    images: Vec<DemoImage>,
     variants: Vec<DemoVariant>,
+}
+
+#[derive(Deserialize)]
+struct DemoImage {
+    /// Relative to `assets/images/`.
+    file: String,
+    alt: String,
 }
 
 /// Prices are written as people write them ("39.00") and parsed with the shop's currency.
@@ -51,9 +63,9 @@ struct DemoVariant {
     low_stock_threshold: i64,
 }
 
-/// Loads the demo catalogue into an empty shop. The caller owns the transaction, so a failure
-/// leaves the shop as it was.
-pub(crate) fn load(tx: &Connection) -> Result<(), Error> {
+/// Loads the demo catalogue, with its images, into an empty shop. The caller owns the
+/// transaction, so a failure leaves the shop's database as it was.
+pub(crate) fn load(tx: &Connection, data_dir: &Path) -> Result<(), Error> {
     let demo: DemoCatalogue = serde_json::from_str(CATALOGUE_JSON)
         .map_err(|e| Error::invalid(format!("the embedded demo catalogue is malformed: {e}")))?;
     tx.execute(
@@ -72,7 +84,7 @@ pub(crate) fn load(tx: &Connection) -> Result<(), Error> {
             .into_iter()
             .map(|v| variant(v, demo.currency))
             .collect::<Result<_, _>>()?;
-        catalogue::insert_product(
+        let id = catalogue::insert_product(
             tx,
             &NewProduct {
                 handle: product.handle,
@@ -87,6 +99,12 @@ pub(crate) fn load(tx: &Connection) -> Result<(), Error> {
                 variants,
             },
         )?;
+        for image in product.images {
+            let file = IMAGES.get_file(&image.file).ok_or_else(|| {
+                Error::invalid(format!("the demo image {} is missing", image.file))
+            })?;
+            media::import_bytes(tx, data_dir, id, &image.file, file.contents(), &image.alt)?;
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::media::MediaError;
 use crate::money::MoneyError;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +60,10 @@ pub enum Error {
         reserved: i64,
         available: i64,
     },
+    #[error("unknown image \"{0}\"")]
+    UnknownImage(String),
+    #[error(transparent)]
+    Media(#[from] MediaError),
     #[error(transparent)]
     Money(#[from] MoneyError),
     #[error("database error: {0}")]

@@ -9,6 +9,7 @@ mod db;
 mod demo;
 mod error;
 mod inventory;
+pub mod media;
 mod money;
 mod shop;
 
@@ -19,5 +20,6 @@ pub use catalogue::{
 };
 pub use error::Error;
 pub use inventory::{LedgerEntry, StockLevel, StockReason};
+pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};
 pub use money::{Currency, Money, MoneyError};
 pub use shop::{Shop, ShopInfo, default_data_dir};

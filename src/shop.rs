@@ -110,7 +110,7 @@ impl Shop {
             |row| row.get(0),
         )?;
         if !seeded {
-            demo::load(&tx)?;
+            demo::load(&tx, &self.data_dir)?;
             tracing::info!("demo catalogue loaded");
         }
         tx.execute(
