@@ -1,16 +1,22 @@
 # The two commands of the README. Each sets up what is missing, then does its job.
 .PHONY: run test
 
+# The shop the app opens: FLAGSHOP_DATA_DIR if set, else the platform's data directory.
 DATA_DIR ?= $(or $(FLAGSHOP_DATA_DIR),$(HOME)/.local/share/flagshop)
 
 run:
 	scripts/setup.sh run
-	cargo build --release --bin flagshop
-	target/release/flagshop --data-dir "$(DATA_DIR)" init
-	target/release/flagshop --data-dir "$(DATA_DIR)" products list
+	npm --prefix ui run build
+	cargo build --release -p flagshop-desktop
+	FLAGSHOP_DATA_DIR="$(DATA_DIR)" target/release/flagshop-desktop
 
 test:
 	scripts/setup.sh test
+	npm --prefix ui run build
 	cargo fmt --all --check
-	cargo clippy --all-targets -- -D warnings
-	cargo test --all-targets
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test --workspace --all-targets
+	scripts/check-bindings.sh
+	npm --prefix ui run check
+	npm --prefix ui test
+	timeout 900 cargo test -p flagshop-desktop --test e2e -- --ignored

@@ -1,0 +1,17 @@
+fn main() {
+    // Each command gets an `allow-<command>` permission; capabilities/main.json grants the
+    // main window exactly the ones the storefront uses.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "shop_info",
+            "list_products",
+            "product",
+            "collections",
+            "cart",
+            "add_to_cart",
+            "set_cart_quantity",
+            "remove_from_cart",
+        ]),
+    ))
+    .expect("the Tauri configuration and capabilities are valid");
+}

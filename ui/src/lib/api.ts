@@ -1,0 +1,80 @@
+// The one door to the shell: every backend call goes through here, typed with the bindings
+// generated from the Rust types (./bindings). Components never call `invoke` themselves.
+import { invoke } from '@tauri-apps/api/core';
+
+import type { Cart } from './bindings/Cart';
+import type { Collection } from './bindings/Collection';
+import type { CommandError } from './bindings/CommandError';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { Product } from './bindings/Product';
+import type { ProductPage } from './bindings/ProductPage';
+import type { ProductQuery } from './bindings/ProductQuery';
+import type { ShopInfo } from './bindings/ShopInfo';
+
+/** A failed command: `code` to branch on, `message` to show. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+}
+
+function isCommandError(value: unknown): value is CommandError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CommandError).code === 'string' &&
+    typeof (value as CommandError).message === 'string'
+  );
+}
+
+/** Anything a command can throw, as an ApiError (the IPC layer itself throws plain strings). */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (isCommandError(error)) return new ApiError(error.code, error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new ApiError('internal', message || 'Something went wrong.');
+}
+
+/** The commands the shell offers, with their arguments and results. */
+interface Commands {
+  shop_info: { args: Record<string, never>; result: ShopInfo };
+  list_products: { args: { query: ProductQuery }; result: ProductPage };
+  product: { args: { handle: string }; result: Product };
+  collections: { args: Record<string, never>; result: Collection[] };
+  cart: { args: Record<string, never>; result: Cart };
+  add_to_cart: { args: { sku: string; quantity: number }; result: Cart };
+  set_cart_quantity: { args: { sku: string; quantity: number }; result: Cart };
+  remove_from_cart: { args: { sku: string }; result: Cart };
+}
+
+async function call<C extends keyof Commands>(
+  command: C,
+  args: Commands[C]['args'],
+): Promise<Commands[C]['result']> {
+  try {
+    return await invoke<Commands[C]['result']>(command, args);
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+export const api = {
+  shopInfo: () => call('shop_info', {}),
+  listProducts: (query: ProductQuery) => call('list_products', { query }),
+  product: (handle: string) => call('product', { handle }),
+  collections: () => call('collections', {}),
+  cart: () => call('cart', {}),
+  addToCart: (sku: string, quantity: number) => call('add_to_cart', { sku, quantity }),
+  setCartQuantity: (sku: string, quantity: number) => call('set_cart_quantity', { sku, quantity }),
+  removeFromCart: (sku: string) => call('remove_from_cart', { sku }),
+};
+
+export type { Cart, Collection, Product, ProductPage, ProductQuery, ShopInfo };
+export type { CartLine } from './bindings/CartLine';
+export type { ProductImage } from './bindings/ProductImage';
+export type { ProductSummary } from './bindings/ProductSummary';
+export type { Variant } from './bindings/Variant';
