@@ -11,6 +11,7 @@ mod error;
 mod inventory;
 pub mod media;
 mod money;
+pub mod payments;
 mod shop;
 
 pub use cart::{Cart, CartLine};

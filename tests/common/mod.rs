@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: real shops in temporary directories.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod localstripe;
+
 use flagshop::{Currency, Money, NewProduct, NewVariant, Shop};
 use tempfile::TempDir;
 
