@@ -338,7 +338,7 @@ async fn a_post_that_times_out_is_retried_with_the_same_key_then_reported_unknow
     let server = Recorder::start(|_| Reply::Silence);
     let client = StripeClient::new(&server.url(), TEST_KEY)
         .expect("client")
-        .with_timeout(Duration::from_millis(300));
+        .with_timeout(Duration::from_secs(1));
     let error = client
         .create_payment_intent(usd(100), "Order", &[], "order-9-attempt-1")
         .await
