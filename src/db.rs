@@ -14,6 +14,7 @@ use crate::Error;
 const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/001_catalogue.sql"),
     include_str!("../migrations/002_carts.sql"),
+    include_str!("../migrations/003_orders.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

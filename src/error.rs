@@ -60,10 +60,14 @@ pub enum Error {
         reserved: i64,
         available: i64,
     },
+    #[error("unknown order \"{0}\"")]
+    UnknownOrder(String),
     #[error("unknown image \"{0}\"")]
     UnknownImage(String),
     #[error(transparent)]
     Media(#[from] MediaError),
+    #[error(transparent)]
+    Payment(#[from] crate::payments::PaymentError),
     #[error(transparent)]
     Money(#[from] MoneyError),
     #[error("database error: {0}")]

@@ -5,13 +5,16 @@
 
 mod cart;
 mod catalogue;
+pub mod checkout;
 mod db;
 mod demo;
 mod error;
 mod inventory;
 pub mod media;
 mod money;
+mod orders;
 pub mod payments;
+mod pricing;
 mod shop;
 
 pub use cart::{Cart, CartLine};
@@ -23,4 +26,8 @@ pub use error::Error;
 pub use inventory::{LedgerEntry, StockLevel, StockReason};
 pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};
 pub use money::{Currency, Money, MoneyError};
+pub use orders::{
+    Address, CustomerDetails, DiscountCode, Order, OrderEvent, OrderLine, PaymentStatus,
+};
+pub use pricing::{PricingRules, ShippingRate, Totals};
 pub use shop::{Shop, ShopInfo, default_data_dir};

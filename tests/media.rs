@@ -414,7 +414,8 @@ fn the_same_photo_imported_twice_is_stored_once() {
     let bytes = jpeg(120, 80);
     let a = write(dir.path(), "a.jpg", &bytes);
     let b = write(dir.path(), "copy-of-a.jpg", &bytes);
-    shop.add_product_images("pl", std::slice::from_ref(&a), "").unwrap();
+    shop.add_product_images("pl", std::slice::from_ref(&a), "")
+        .unwrap();
     let product = shop.add_product_images("pl", &[b, a], "").unwrap();
     assert_eq!(product.images.len(), 1);
     let originals: Vec<_> = media_files(&shop)

@@ -42,6 +42,45 @@ enum Command {
     /// Product images and thumbnails.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Orders: list and show.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// Place an order and pay it with a Stripe test card, through the real order pipeline
+    /// (STRIPE_API_BASE and STRIPE_SECRET_KEY say which server and key).
+    Checkout {
+        /// What to buy, as SKU or SKU:QUANTITY; repeat for more lines.
+        #[arg(long = "sku", value_name = "SKU[:QTY]", required = true)]
+        skus: Vec<String>,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Test Customer")]
+        name: String,
+        /// Two-letter country code of the shipping address.
+        #[arg(long, default_value = "US")]
+        country: String,
+        /// visa, declined, charge_declined, insufficient_funds or 3ds.
+        #[arg(long, default_value = "visa")]
+        card: flagshop::checkout::TestCard,
+        #[arg(long)]
+        discount: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrdersCommand {
+    /// Orders, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One order with its lines, totals and timeline.
+    Show {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -143,7 +182,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,stripe=off")),
         )
         .init();
     let cli = Cli::parse();
@@ -251,6 +290,90 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             }
         }
         Command::Media(MediaCommand::Thumb { .. }) => unreachable!("handled before opening a shop"),
+        Command::Checkout {
+            skus,
+            email,
+            name,
+            country,
+            card,
+            discount,
+            json,
+        } => {
+            let lines = skus
+                .iter()
+                .map(|s| parse_line(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let customer = flagshop::CustomerDetails {
+                email,
+                name,
+                address: flagshop::Address {
+                    line1: "1 Test Street".into(),
+                    line2: String::new(),
+                    city: "Testville".into(),
+                    postal_code: "10001".into(),
+                    country,
+                },
+            };
+            // The client first: a live key or a missing one is refused before anything is written.
+            let client = flagshop::payments::StripeClient::from_env()?;
+            let shop = std::sync::Arc::new(shop);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    flagshop::Error::Invalid(format!("cannot start the async runtime: {e}"))
+                })?;
+            // The card before the order: a card this server cannot use must not leave an
+            // order holding stock.
+            let method = runtime.block_on(card.payment_method(&client))?;
+            let order = shop.place_order(&lines, &customer, discount.as_deref())?;
+            let order = runtime.block_on(flagshop::checkout::pay(
+                &shop,
+                &client,
+                &order.number,
+                &method,
+            ))?;
+            if json {
+                print_json(&serde_json::json!({
+                    "number": order.number,
+                    "payment_status": order.payment_status,
+                    "payment_intent_id": order.payment_intent_id,
+                    "total": order.totals.total,
+                    "currency": order.totals.currency,
+                    "message": order.events.last().map(|e| e.message.as_str()),
+                }));
+            } else {
+                println!(
+                    "Order {}: {} ({}) — {}",
+                    order.number,
+                    order.payment_status.as_str(),
+                    order.totals.total_money(),
+                    order
+                        .payment_intent_id
+                        .as_deref()
+                        .unwrap_or("no PaymentIntent")
+                );
+                if let Some(e) = order.events.last() {
+                    println!("{}", e.message);
+                }
+            }
+        }
+        Command::Orders(OrdersCommand::List { json }) => {
+            let orders = shop.orders()?;
+            if json {
+                print_json(&orders);
+            } else {
+                print_orders(&orders);
+            }
+        }
+        Command::Orders(OrdersCommand::Show { number, json }) => {
+            let order = shop.order(&number)?;
+            if json {
+                print_json(&order);
+            } else {
+                print_order(&order);
+            }
+        }
     }
     Ok(())
 }
@@ -471,6 +594,91 @@ fn print_levels(levels: &[StockLevel]) {
         ["SKU", "PRODUCT", "AVAILABLE", "ON HAND", "THRESHOLD"],
         &rows,
     );
+}
+
+/// `SKU` or `SKU:QTY`.
+fn parse_line(text: &str) -> Result<(String, i64), flagshop::Error> {
+    match text.rsplit_once(':') {
+        Some((sku, qty)) => qty.parse().map(|q| (sku.to_owned(), q)).map_err(|_| {
+            flagshop::Error::Invalid(format!(
+                "\"{text}\": the quantity after ':' must be a whole number"
+            ))
+        }),
+        None => Ok((text.to_owned(), 1)),
+    }
+}
+
+fn print_orders(orders: &[flagshop::Order]) {
+    if orders.is_empty() {
+        println!("No orders yet.");
+        return;
+    }
+    let rows: Vec<[String; 6]> = orders
+        .iter()
+        .map(|o| {
+            [
+                o.number.clone(),
+                o.created_at.clone(),
+                o.email.clone(),
+                o.totals.total_money().to_string(),
+                o.payment_status.as_str().to_owned(),
+                o.fulfillment_status.clone(),
+            ]
+        })
+        .collect();
+    print_table(
+        [
+            "NUMBER",
+            "PLACED",
+            "CUSTOMER",
+            "TOTAL",
+            "PAYMENT",
+            "FULFILMENT",
+        ],
+        &rows,
+    );
+}
+
+fn print_order(o: &flagshop::Order) {
+    let money = |amount| Money::new(amount, o.totals.currency).to_string();
+    println!(
+        "Order {} — {} — {}",
+        o.number,
+        o.payment_status.as_str(),
+        o.fulfillment_status
+    );
+    println!("{} <{}>", o.customer_name, o.email);
+    let a = &o.address;
+    println!("{}, {} {}, {}\n", a.line1, a.postal_code, a.city, a.country);
+    let rows: Vec<[String; 4]> = o
+        .lines
+        .iter()
+        .map(|l| {
+            [
+                l.sku.clone(),
+                format!("{} {}", l.title, l.options),
+                l.quantity.to_string(),
+                money(l.unit_price * l.quantity),
+            ]
+        })
+        .collect();
+    print_table(["SKU", "ITEM", "QTY", "AMOUNT"], &rows);
+    let t = &o.totals;
+    println!(
+        "\nSubtotal {}  Discount {}  Shipping {}  Tax {}  Total {}",
+        money(t.subtotal),
+        money(t.discount),
+        money(t.shipping),
+        money(t.tax),
+        money(t.total)
+    );
+    if let Some(pi) = &o.payment_intent_id {
+        println!("PaymentIntent {pi}");
+    }
+    println!();
+    for e in &o.events {
+        println!("{}  {:<20} {}", e.created_at, e.kind, e.message);
+    }
 }
 
 fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {

@@ -1,0 +1,254 @@
+//! Paying for an order: its one PaymentIntent, each attempt's confirmation, and what the
+//! outcome does to the order and its stock.
+//!
+//! The database work runs on blocking threads; only the Stripe calls are awaited. Every call
+//! that creates or moves money carries an idempotency key derived from the order and the
+//! attempt, so a retried request never charges twice.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::payments::{
+    Decline, Outcome, PaymentError, PaymentIntent, PaymentIntentStatus, ServerKind, StripeClient,
+};
+use crate::{Error, Order, Shop};
+
+/// Stripe's test cards, by what they do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestCard {
+    /// 4242 4242 4242 4242: succeeds.
+    Visa,
+    /// A generic decline.
+    Declined,
+    /// Attaches, then is declined when charged.
+    ChargeDeclined,
+    /// Declined for insufficient funds.
+    InsufficientFunds,
+    /// Requires 3-D Secure authentication.
+    #[serde(rename = "3ds")]
+    ThreeDSecure,
+}
+
+impl TestCard {
+    pub const ALL: [TestCard; 5] = [
+        TestCard::Visa,
+        TestCard::Declined,
+        TestCard::ChargeDeclined,
+        TestCard::InsufficientFunds,
+        TestCard::ThreeDSecure,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TestCard::Visa => "visa",
+            TestCard::Declined => "declined",
+            TestCard::ChargeDeclined => "charge_declined",
+            TestCard::InsufficientFunds => "insufficient_funds",
+            TestCard::ThreeDSecure => "3ds",
+        }
+    }
+
+    /// The PaymentMethod to pay with. Real Stripe knows every test card by a `pm_card_…` id;
+    /// the local emulator knows some only by card number, which it accepts from the backend
+    /// (real Stripe never receives a card number from us).
+    pub async fn payment_method(self, client: &StripeClient) -> Result<String, PaymentError> {
+        let emulator = client.server_kind() == ServerKind::Emulator;
+        let by_number = |number: &'static str| async move {
+            client
+                .emulator_card_payment_method(number, 12, 2034, "123")
+                .await
+                .map(|pm| pm.id)
+        };
+        match (self, emulator) {
+            (TestCard::Visa, _) => Ok("pm_card_visa".into()),
+            // The emulator declines this one only when it is attached to a customer, so it
+            // would pay: no card of its makes a generic decline on a payment.
+            (TestCard::Declined, true) => {
+                Err(PaymentError::NotSupportedByServer("a generic card decline"))
+            }
+            (TestCard::Declined, false) => Ok("pm_card_visa_chargeDeclined".into()),
+            (TestCard::ChargeDeclined, true) => by_number("4000000000000341").await,
+            (TestCard::ChargeDeclined, false) => Ok("pm_card_chargeCustomerFail".into()),
+            (TestCard::InsufficientFunds, true) => Err(PaymentError::NotSupportedByServer(
+                "the insufficient-funds test card",
+            )),
+            (TestCard::InsufficientFunds, false) => {
+                Ok("pm_card_visa_chargeDeclinedInsufficientFunds".into())
+            }
+            (TestCard::ThreeDSecure, true) => by_number("4000002500003155").await,
+            (TestCard::ThreeDSecure, false) => Ok("pm_card_threeDSecure2Required".into()),
+        }
+    }
+}
+
+impl std::str::FromStr for TestCard {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        TestCard::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown test card \"{s}\" (expected visa, declined, charge_declined, \
+                     insufficient_funds or 3ds)"
+                ))
+            })
+    }
+}
+
+/// Pays order `number` with `payment_method`: one attempt, its outcome applied to the order.
+///
+/// A decline is not an error: the order comes back `failed` with the reason in its timeline and
+/// its stock released. When the server's answer is unclear, the PaymentIntent is read back and
+/// the order follows what Stripe says; if that too fails, the order is left as it was (pending,
+/// stock still reserved until it expires) and the error says so — nothing is guessed.
+pub async fn pay(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    number: &str,
+    payment_method: &str,
+) -> Result<Order, Error> {
+    let attempt = blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.begin_payment_attempt(&number)
+    })
+    .await?;
+    let order = blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.order(&number)
+    })
+    .await?;
+    let intent_id = match &order.payment_intent_id {
+        Some(id) => id.clone(),
+        None => {
+            let id = order.id.to_string();
+            let intent = client
+                .create_payment_intent(
+                    order.totals.total_money(),
+                    &format!("Flagshop order {}", order.number),
+                    &[
+                        ("order_id", id.as_str()),
+                        ("order_number", order.number.as_str()),
+                    ],
+                    &format!("order-{}-payment-intent", order.id),
+                )
+                .await?;
+            blocking(shop, {
+                let (number, id) = (number.to_owned(), intent.id.clone());
+                move |shop| shop.set_payment_intent(&number, &id)
+            })
+            .await?;
+            intent.id
+        }
+    };
+    let key = format!("order-{}-attempt-{attempt}-confirm", order.id);
+    let outcome = match client
+        .confirm_payment_intent(&intent_id, Some(payment_method), &key)
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(PaymentError::OutcomeUnknown { reason }) => {
+            tracing::warn!(
+                order = number,
+                reason,
+                "confirmation unclear; reading the payment back"
+            );
+            Outcome::Other(client.retrieve_payment_intent(&intent_id).await?)
+        }
+        // A definite refusal: nothing was charged, so the attempt failed and its stock goes back.
+        Err(e) => {
+            let reason = format!("The payment attempt was refused: {e}");
+            return blocking(shop, {
+                let number = number.to_owned();
+                move |shop| shop.mark_payment_failed(&number, &reason)
+            })
+            .await;
+        }
+    };
+    apply_outcome(shop, number, outcome).await
+}
+
+/// Reads the order's PaymentIntent back from Stripe and applies what it says (after 3-D
+/// Secure, or when an earlier answer was unclear).
+pub async fn refresh(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    number: &str,
+) -> Result<Order, Error> {
+    let order = blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.order(&number)
+    })
+    .await?;
+    let Some(intent_id) = order.payment_intent_id else {
+        return Ok(order);
+    };
+    let intent = client.retrieve_payment_intent(&intent_id).await?;
+    apply_outcome(shop, number, Outcome::Other(intent)).await
+}
+
+async fn apply_outcome(shop: &Arc<Shop>, number: &str, outcome: Outcome) -> Result<Order, Error> {
+    let number = number.to_owned();
+    blocking(shop, move |shop| match outcome {
+        Outcome::Succeeded(pi) => shop.mark_paid(&number, &paid_message(&pi)),
+        Outcome::RequiresAction(_) => shop.mark_requires_action(&number),
+        Outcome::Declined(decline) => shop.mark_payment_failed(&number, &decline_message(&decline)),
+        Outcome::Other(pi) => match &pi.status {
+            PaymentIntentStatus::Succeeded => shop.mark_paid(&number, &paid_message(&pi)),
+            PaymentIntentStatus::RequiresAction => shop.mark_requires_action(&number),
+            PaymentIntentStatus::RequiresPaymentMethod if pi.last_payment_error.is_some() => {
+                let decline = pi.last_payment_error.as_ref().expect("checked above");
+                shop.mark_payment_failed(&number, &decline_message(decline))
+            }
+            PaymentIntentStatus::Canceled => {
+                shop.mark_payment_failed(&number, "The payment was cancelled")
+            }
+            // Processing or not yet confirmed: nothing happened we can act on.
+            _ => shop.order(&number),
+        },
+    })
+    .await
+}
+
+fn paid_message(pi: &PaymentIntent) -> String {
+    match &pi.card {
+        Some(card) => format!(
+            "Paid {} by {} •••• {} ({})",
+            pi.amount,
+            card.brand.as_deref().unwrap_or("card"),
+            card.last4.as_deref().unwrap_or("????"),
+            pi.id
+        ),
+        None => format!("Paid {} ({})", pi.amount, pi.id),
+    }
+}
+
+/// What the customer is told: Stripe's message, and its codes for the owner.
+fn decline_message(decline: &Decline) -> String {
+    let message = decline
+        .message
+        .as_deref()
+        .unwrap_or("The card was declined.");
+    let codes: Vec<&str> = [decline.code.as_deref(), decline.decline_code.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if codes.is_empty() {
+        message.to_owned()
+    } else {
+        format!("{message} ({})", codes.join(", "))
+    }
+}
+
+/// Runs database work on a blocking thread, off the async runtime.
+async fn blocking<T: Send + 'static>(
+    shop: &Arc<Shop>,
+    work: impl FnOnce(&Shop) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let shop = Arc::clone(shop);
+    tokio::task::spawn_blocking(move || work(&shop))
+        .await
+        .map_err(|e| Error::invalid(format!("a database task failed: {e}")))?
+}

@@ -1,0 +1,886 @@
+//! Orders: placing one (totals, customer, stock reserved in the same transaction), its payment
+//! and fulfilment states, and its timeline.
+//!
+//! Stock for an unpaid order is *reserved*, not removed: a reservation lowers what can be sold
+//! until it is paid (then it becomes a `sold` ledger entry), fails, is cancelled, or expires.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::catalogue::shop_currency;
+use crate::inventory::{self, StockReason};
+use crate::money::{Currency, Money};
+use crate::pricing::{self, Discount, PricingRules, Totals};
+use crate::{Error, Shop};
+
+/// How long a reservation holds stock for an unpaid order, unless the settings say otherwise.
+const DEFAULT_RESERVATION_SECS: i64 = 15 * 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PaymentStatus {
+    Pending,
+    RequiresAction,
+    Paid,
+    PartiallyRefunded,
+    Refunded,
+    Failed,
+    Voided,
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::RequiresAction => "requires_action",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::PartiallyRefunded => "partially_refunded",
+            PaymentStatus::Refunded => "refunded",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Voided => "voided",
+        }
+    }
+
+    fn parse(s: &str) -> Result<PaymentStatus, Error> {
+        [
+            PaymentStatus::Pending,
+            PaymentStatus::RequiresAction,
+            PaymentStatus::Paid,
+            PaymentStatus::PartiallyRefunded,
+            PaymentStatus::Refunded,
+            PaymentStatus::Failed,
+            PaymentStatus::Voided,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| Error::invalid(format!("unknown payment status \"{s}\"")))
+    }
+
+    /// Money has been taken (and perhaps partly given back): no later attempt may change that.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::Paid | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+        )
+    }
+}
+
+/// Who buys and where it goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerDetails {
+    pub email: String,
+    pub name: String,
+    pub address: Address,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2, e.g. "US", "UA".
+    pub country: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Order {
+    pub id: i64,
+    pub number: String,
+    pub email: String,
+    pub customer_name: String,
+    pub address: Address,
+    pub totals: Totals,
+    pub discount_code: Option<String>,
+    /// `open` or `cancelled`.
+    pub status: String,
+    pub payment_status: PaymentStatus,
+    /// `unfulfilled` or `fulfilled`.
+    pub fulfillment_status: String,
+    pub payment_intent_id: Option<String>,
+    pub payment_attempts: i64,
+    pub amount_refunded: i64,
+    pub lines: Vec<OrderLine>,
+    /// Oldest first.
+    pub events: Vec<OrderEvent>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrderLine {
+    pub sku: String,
+    pub title: String,
+    pub options: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrderEvent {
+    pub kind: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+/// A discount code as the owner sets it up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscountCode {
+    pub code: String,
+    /// Percent (`value` in basis points) or fixed (`value` in minor units).
+    pub percent: bool,
+    pub value: i64,
+    /// ISO-8601 UTC times; the code works from `starts_at` and until `ends_at`.
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub usage_limit: Option<i64>,
+    pub times_used: i64,
+}
+
+impl Shop {
+    /// How the shop taxes and ships (the `pricing` setting, or the defaults).
+    pub fn pricing_rules(&self) -> Result<PricingRules, Error> {
+        pricing_rules(&self.conn())
+    }
+
+    pub fn set_pricing_rules(&self, rules: &PricingRules) -> Result<(), Error> {
+        let currency = self.currency()?;
+        pricing::totals(rules, Money::zero(currency), None, "*")
+            .map(|_| ())
+            .or_else(|e| match e {
+                // A shop may ship to some countries only; only the rates themselves must be sane.
+                Error::Invalid(msg) if msg.starts_with("the shop does not ship") => Ok(()),
+                e => Err(e),
+            })?;
+        if rules.shipping_rates.iter().any(|r| r.amount < 0) {
+            return Err(Error::invalid("a shipping rate is negative"));
+        }
+        let json = serde_json::to_string(rules).expect("pricing rules serialise");
+        self.set_setting("pricing", &json)
+    }
+
+    /// How long checkout holds stock for an unpaid order.
+    pub fn set_reservation_seconds(&self, seconds: i64) -> Result<(), Error> {
+        if seconds < 0 {
+            return Err(Error::invalid("a reservation cannot last a negative time"));
+        }
+        self.set_setting("reservation_seconds", &seconds.to_string())
+    }
+
+    /// Creates or replaces a discount code.
+    pub fn save_discount_code(&self, code: &DiscountCode) -> Result<(), Error> {
+        let name = code.code.trim();
+        if name.is_empty() || name.chars().any(char::is_whitespace) {
+            return Err(Error::invalid(format!(
+                "discount code \"{name}\" must be one word"
+            )));
+        }
+        if code.value <= 0 || (code.percent && code.value > pricing::BPS) {
+            return Err(Error::invalid(format!(
+                "discount code \"{name}\" has an invalid value {}",
+                code.value
+            )));
+        }
+        self.conn().execute(
+            "INSERT INTO discount_codes (code, kind, value, starts_at, ends_at, usage_limit, times_used)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+             ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, value = excluded.value,
+                 starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                 usage_limit = excluded.usage_limit",
+            params![
+                name,
+                if code.percent { "percent" } else { "fixed" },
+                code.value,
+                code.starts_at,
+                code.ends_at,
+                code.usage_limit
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The totals `lines` would have for `customer`'s country, without placing anything.
+    pub fn quote(
+        &self,
+        lines: &[(String, i64)],
+        country: &str,
+        discount_code: Option<&str>,
+    ) -> Result<Totals, Error> {
+        let conn = self.conn();
+        let wanted = merge_lines(lines)?;
+        let mut subtotal = Money::zero(shop_currency(&conn)?);
+        for (sku, quantity) in &wanted {
+            let (_, _, _, price, _) = variant_for_sale(&conn, sku)?;
+            subtotal = subtotal
+                .checked_add(Money::new(price, subtotal.currency).checked_mul(*quantity)?)?;
+        }
+        let discount = discount_code
+            .map(|c| usable_discount(&conn, c).map(|(_, d)| d))
+            .transpose()?;
+        pricing::totals(&pricing_rules(&conn)?, subtotal, discount, country)
+    }
+
+    /// Places an order for `lines` (SKU and quantity; the same SKU may appear twice) and reserves
+    /// its stock, all in one transaction: if any line lacks stock, nothing is written and the
+    /// error names the SKU and how many are left.
+    pub fn place_order(
+        &self,
+        lines: &[(String, i64)],
+        customer: &CustomerDetails,
+        discount_code: Option<&str>,
+    ) -> Result<Order, Error> {
+        let customer = validate_customer(customer)?;
+        let wanted = merge_lines(lines)?;
+        if wanted.is_empty() {
+            return Err(Error::invalid("an order needs at least one line"));
+        }
+        let mut conn = self.conn();
+        // IMMEDIATE: availability is read under the write lock, so two checkouts cannot both
+        // see the last unit.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = insert_order(&tx, &wanted, &customer, discount_code)?;
+        tx.commit()?;
+        let order = load_order(&conn, id)?;
+        tracing::info!(order = %order.number, total = order.totals.total, "order placed");
+        Ok(order)
+    }
+
+    /// Places an order for the current cart, then empties the cart.
+    pub fn place_order_from_cart(
+        &self,
+        customer: &CustomerDetails,
+        discount_code: Option<&str>,
+    ) -> Result<Order, Error> {
+        let cart = self.cart()?;
+        let lines: Vec<(String, i64)> = cart
+            .lines
+            .iter()
+            .map(|l| (l.sku.clone(), l.quantity))
+            .collect();
+        let order = self.place_order(&lines, customer, discount_code)?;
+        self.conn().execute(
+            "UPDATE carts SET closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE closed_at IS NULL",
+            [],
+        )?;
+        Ok(order)
+    }
+
+    /// The order with this number, with its lines and timeline.
+    pub fn order(&self, number: &str) -> Result<Order, Error> {
+        let conn = self.conn();
+        let id = order_id(&conn, number)?;
+        load_order(&conn, id)
+    }
+
+    /// Orders, newest first.
+    pub fn orders(&self) -> Result<Vec<Order>, Error> {
+        let conn = self.conn();
+        let ids: Vec<i64> = conn
+            .prepare_cached("SELECT id FROM orders ORDER BY id DESC")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.into_iter().map(|id| load_order(&conn, id)).collect()
+    }
+
+    /// Releases reservations whose time ran out (they already stopped counting against stock;
+    /// this records it on the order). Returns how many orders were affected.
+    pub fn release_expired_reservations(&self) -> Result<usize, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let orders: Vec<i64> = tx
+            .prepare(
+                "SELECT DISTINCT order_id FROM stock_reservations
+                 WHERE released_at IS NULL AND order_id IS NOT NULL
+                   AND expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        for &order in &orders {
+            release_reservations(&tx, order)?;
+            add_event(
+                &tx,
+                order,
+                "reservation_expired",
+                "Reserved stock released: the order was not paid in time",
+            )?;
+        }
+        tx.commit()?;
+        Ok(orders.len())
+    }
+
+    /// Records the PaymentIntent created for an order (one per order, reused on every retry).
+    pub fn set_payment_intent(&self, number: &str, payment_intent_id: &str) -> Result<(), Error> {
+        let conn = self.conn();
+        let id = order_id(&conn, number)?;
+        conn.execute(
+            "UPDATE orders SET payment_intent_id = ?2 WHERE id = ?1 AND payment_intent_id IS NULL",
+            params![id, payment_intent_id],
+        )?;
+        Ok(())
+    }
+
+    /// Starts a payment attempt and returns its number (1, 2, …), part of its idempotency key.
+    /// Refused for a paid or cancelled order. A retry after a failure reserves the stock again.
+    pub fn begin_payment_attempt(&self, number: &str) -> Result<i64, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = order_id(&tx, number)?;
+        let (status, payment): (String, String) = tx.query_row(
+            "SELECT status, payment_status FROM orders WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let payment = PaymentStatus::parse(&payment)?;
+        if status == "cancelled" || payment.is_settled() || payment == PaymentStatus::Voided {
+            return Err(Error::invalid(format!(
+                "order {number} cannot be paid: it is {}",
+                if status == "cancelled" {
+                    "cancelled"
+                } else {
+                    payment.as_str()
+                }
+            )));
+        }
+        if !has_active_reservation(&tx, id)? {
+            reserve_order_stock(&tx, id)?;
+        }
+        let attempt: i64 = tx.query_row(
+            "UPDATE orders SET payment_attempts = payment_attempts + 1, payment_status = 'pending',
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ?1 RETURNING payment_attempts",
+            [id],
+            |row| row.get(0),
+        )?;
+        add_event(
+            &tx,
+            id,
+            "payment_attempt",
+            &format!("Payment attempt {attempt}"),
+        )?;
+        tx.commit()?;
+        Ok(attempt)
+    }
+
+    /// The payment succeeded: the order is paid and its reserved stock becomes sold. Applying it
+    /// again changes nothing.
+    pub fn mark_paid(&self, number: &str, detail: &str) -> Result<Order, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = order_id(&tx, number)?;
+        let payment = payment_status(&tx, id)?;
+        if !payment.is_settled() {
+            sell_order_stock(&tx, id)?;
+            set_payment_status(&tx, id, PaymentStatus::Paid)?;
+            add_event(&tx, id, "paid", detail)?;
+        }
+        tx.commit()?;
+        load_order(&conn, id)
+    }
+
+    /// The customer must authenticate (3-D Secure); stock stays reserved meanwhile.
+    pub fn mark_requires_action(&self, number: &str) -> Result<Order, Error> {
+        self.update_unsettled(
+            number,
+            PaymentStatus::RequiresAction,
+            "requires_action",
+            "Waiting for the customer to authenticate (3-D Secure)",
+            false,
+        )
+    }
+
+    /// The payment failed: reserved stock is released and the discount use given back; the
+    /// customer may retry with another card. Ignored once the order is paid.
+    pub fn mark_payment_failed(&self, number: &str, reason: &str) -> Result<Order, Error> {
+        self.update_unsettled(
+            number,
+            PaymentStatus::Failed,
+            "payment_failed",
+            reason,
+            true,
+        )
+    }
+
+    fn update_unsettled(
+        &self,
+        number: &str,
+        status: PaymentStatus,
+        kind: &str,
+        message: &str,
+        release: bool,
+    ) -> Result<Order, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = order_id(&tx, number)?;
+        let current = payment_status(&tx, id)?;
+        // An older outcome never moves an order backwards.
+        if !current.is_settled() && current != PaymentStatus::Voided {
+            if release {
+                release_reservations(&tx, id)?;
+            }
+            set_payment_status(&tx, id, status)?;
+            add_event(&tx, id, kind, message)?;
+        }
+        tx.commit()?;
+        load_order(&conn, id)
+    }
+}
+
+fn pricing_rules(conn: &Connection) -> Result<PricingRules, Error> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'pricing'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match json {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| Error::invalid(format!("the stored pricing settings are malformed: {e}"))),
+        None => Ok(PricingRules::default()),
+    }
+}
+
+/// Sums quantities per SKU (two lines of one variant compete for the same stock), keeping the
+/// order in which SKUs first appear.
+fn merge_lines(lines: &[(String, i64)]) -> Result<Vec<(String, i64)>, Error> {
+    let mut merged: Vec<(String, i64)> = Vec::new();
+    for (sku, quantity) in lines {
+        if *quantity <= 0 {
+            return Err(Error::invalid(format!(
+                "quantity of \"{sku}\" must be at least 1, not {quantity}"
+            )));
+        }
+        match merged.iter_mut().find(|(s, _)| s == sku) {
+            Some((_, q)) => *q += quantity,
+            None => merged.push((sku.clone(), *quantity)),
+        }
+    }
+    Ok(merged)
+}
+
+fn validate_customer(c: &CustomerDetails) -> Result<CustomerDetails, Error> {
+    let email = c.email.trim().to_owned();
+    let valid_email = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    };
+    if !valid_email {
+        return Err(Error::invalid(format!(
+            "\"{email}\" is not an email address"
+        )));
+    }
+    let field = |value: &str, name: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            Err(Error::invalid(format!("{name} is empty")))
+        } else {
+            Ok(value.to_owned())
+        }
+    };
+    let country = c.address.country.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid(format!(
+            "country \"{}\" must be a two-letter code such as US or UA",
+            c.address.country.trim()
+        )));
+    }
+    Ok(CustomerDetails {
+        email,
+        name: field(&c.name, "name")?,
+        address: Address {
+            line1: field(&c.address.line1, "address")?,
+            line2: c.address.line2.trim().to_owned(),
+            city: field(&c.address.city, "city")?,
+            postal_code: field(&c.address.postal_code, "postal code")?,
+            country,
+        },
+    })
+}
+
+/// A variant that can be sold now: (id, title, options, price, available).
+fn variant_for_sale(
+    conn: &Connection,
+    sku: &str,
+) -> Result<(i64, String, String, i64, i64), Error> {
+    conn.prepare_cached(
+        "SELECT v.id, p.title, concat_ws(' / ', v.option1, v.option2, v.option3), v.price_minor,
+                s.available, p.status
+         FROM variants v JOIN products p ON p.id = v.product_id
+         JOIN variant_stock s ON s.variant_id = v.id
+         WHERE v.sku = ?1",
+    )?
+    .query_row([sku], |row| {
+        Ok((
+            (
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ),
+            row.get::<_, String>(5)?,
+        ))
+    })
+    .optional()?
+    .ok_or_else(|| Error::UnknownSku(sku.to_owned()))
+    .and_then(|(variant, status)| {
+        if status == "active" {
+            Ok(variant)
+        } else {
+            Err(Error::NotForSale(sku.to_owned()))
+        }
+    })
+}
+
+/// A discount code that can be used now: its (code, discount).
+fn usable_discount(conn: &Connection, code: &str) -> Result<(String, Discount), Error> {
+    let row = conn
+        .query_row(
+            "SELECT code, kind, value,
+                    starts_at IS NULL OR starts_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    ends_at IS NULL OR ends_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    usage_limit IS NULL OR times_used < usage_limit
+             FROM discount_codes WHERE code = ?1",
+            [code.trim()],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, bool>(3)?,
+                    row.get::<_, bool>(4)?,
+                    row.get::<_, bool>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((code, kind, value, started, not_ended, left)) = row else {
+        return Err(Error::invalid(format!(
+            "unknown discount code \"{}\"",
+            code.trim()
+        )));
+    };
+    if !started || !not_ended {
+        return Err(Error::invalid(format!(
+            "discount code \"{code}\" is not valid now"
+        )));
+    }
+    if !left {
+        return Err(Error::invalid(format!(
+            "discount code \"{code}\" has been used up"
+        )));
+    }
+    let discount = if kind == "percent" {
+        Discount::Percent(value)
+    } else {
+        Discount::Fixed(value)
+    };
+    Ok((code, discount))
+}
+
+fn insert_order(
+    tx: &Transaction<'_>,
+    wanted: &[(String, i64)],
+    customer: &CustomerDetails,
+    discount_code: Option<&str>,
+) -> Result<i64, Error> {
+    let currency = shop_currency(tx)?;
+    let mut subtotal = Money::zero(currency);
+    let mut lines = Vec::new();
+    for (sku, quantity) in wanted {
+        let (variant, title, options, price, _) = variant_for_sale(tx, sku)?;
+        subtotal = subtotal.checked_add(Money::new(price, currency).checked_mul(*quantity)?)?;
+        lines.push((variant, sku, title, options, price, *quantity));
+    }
+    let discount = discount_code
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| usable_discount(tx, c))
+        .transpose()?;
+    let totals = pricing::totals(
+        &pricing_rules(tx)?,
+        subtotal,
+        discount.as_ref().map(|(_, d)| *d),
+        &customer.address.country,
+    )?;
+
+    tx.execute(
+        "INSERT INTO customers (email, name) VALUES (?1, ?2)
+         ON CONFLICT (email) DO UPDATE SET name = excluded.name",
+        params![customer.email, customer.name],
+    )?;
+    let customer_id: i64 = tx.query_row(
+        "SELECT id FROM customers WHERE email = ?1",
+        [&customer.email],
+        |row| row.get(0),
+    )?;
+    let a = &customer.address;
+    // The number follows the id; a temporary unique value keeps the UNIQUE constraint happy.
+    tx.execute(
+        "INSERT INTO orders (number, customer_id, email, ship_name, ship_line1, ship_line2,
+                             ship_city, ship_postal_code, ship_country, currency, subtotal,
+                             discount, shipping, tax, total, discount_code)
+         VALUES ('new-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 ?13, ?14, ?15)",
+        params![
+            customer_id,
+            customer.email,
+            customer.name,
+            a.line1,
+            a.line2,
+            a.city,
+            a.postal_code,
+            a.country,
+            currency.code(),
+            totals.subtotal,
+            totals.discount,
+            totals.shipping,
+            totals.tax,
+            totals.total,
+            discount.as_ref().map(|(c, _)| c.as_str()),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE orders SET number = 'FS-' || (1000 + id) WHERE id = ?1",
+        [id],
+    )?;
+    for (variant, sku, title, options, price, quantity) in lines {
+        tx.prepare_cached(
+            "INSERT INTO order_lines (order_id, variant_id, sku, title, options, unit_price, quantity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![id, variant, sku, title, options, price, quantity])?;
+    }
+    reserve_order_stock(tx, id)?;
+    if let Some((code, _)) = &discount {
+        tx.execute(
+            "UPDATE discount_codes SET times_used = times_used + 1 WHERE code = ?1",
+            [code],
+        )?;
+    }
+    add_event(
+        tx,
+        id,
+        "placed",
+        &format!("Order placed by {}", customer.email),
+    )?;
+    Ok(id)
+}
+
+/// Reserves every line of an order, checking availability line by line.
+fn reserve_order_stock(tx: &Connection, order: i64) -> Result<(), Error> {
+    let seconds: i64 = tx
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'reservation_seconds'",
+            [],
+            |row| row.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_RESERVATION_SECS);
+    let lines: Vec<(i64, String, i64)> = tx
+        .prepare_cached("SELECT variant_id, sku, quantity FROM order_lines WHERE order_id = ?1")?
+        .query_map([order], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (variant, sku, quantity) in lines {
+        let available: i64 = tx
+            .prepare_cached("SELECT available FROM variant_stock WHERE variant_id = ?1")?
+            .query_row([variant], |row| row.get(0))?;
+        if quantity > available {
+            return Err(Error::QuantityUnavailable {
+                sku,
+                requested: quantity,
+                available: available.max(0),
+            });
+        }
+        tx.prepare_cached(
+            "INSERT INTO stock_reservations (variant_id, quantity, order_id, expires_at)
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?4 || ' seconds'))",
+        )?
+        .execute(params![variant, quantity, order, seconds.to_string()])?;
+    }
+    Ok(())
+}
+
+fn has_active_reservation(tx: &Connection, order: i64) -> Result<bool, Error> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM stock_reservations
+                        WHERE order_id = ?1 AND released_at IS NULL
+                          AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        [order],
+        |row| row.get(0),
+    )?)
+}
+
+fn release_reservations(tx: &Connection, order: i64) -> Result<(), Error> {
+    tx.prepare_cached(
+        "UPDATE stock_reservations SET released_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE order_id = ?1 AND released_at IS NULL",
+    )?
+    .execute([order])?;
+    Ok(())
+}
+
+/// Turns an order's reservations into `sold` ledger entries. If a reservation ran out and the
+/// stock was sold to someone else meanwhile, the order is marked oversold for the owner to
+/// resolve (refund or restock) rather than letting on-hand go negative.
+fn sell_order_stock(tx: &Connection, order: i64) -> Result<(), Error> {
+    release_reservations(tx, order)?;
+    let lines: Vec<(i64, String, i64)> = tx
+        .prepare_cached("SELECT variant_id, sku, quantity FROM order_lines WHERE order_id = ?1")?
+        .query_map([order], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (variant, sku, quantity) in lines {
+        match inventory::record_movement(
+            tx,
+            crate::catalogue::VariantId(variant),
+            -quantity,
+            StockReason::Sold,
+            Some(order),
+            "",
+        ) {
+            Ok(_) => {}
+            Err(Error::NotEnoughStock { available, .. }) => add_event(
+                tx,
+                order,
+                "oversold",
+                &format!("{sku}: {quantity} paid for but only {available} in stock"),
+            )?,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn payment_status(tx: &Connection, order: i64) -> Result<PaymentStatus, Error> {
+    let status: String = tx.query_row(
+        "SELECT payment_status FROM orders WHERE id = ?1",
+        [order],
+        |row| row.get(0),
+    )?;
+    PaymentStatus::parse(&status)
+}
+
+fn set_payment_status(tx: &Connection, order: i64, status: PaymentStatus) -> Result<(), Error> {
+    tx.execute(
+        "UPDATE orders SET payment_status = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id = ?1",
+        params![order, status.as_str()],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn add_event(
+    tx: &Connection,
+    order: i64,
+    kind: &str,
+    message: &str,
+) -> Result<(), Error> {
+    tx.prepare_cached("INSERT INTO order_events (order_id, kind, message) VALUES (?1, ?2, ?3)")?
+        .execute(params![order, kind, message])?;
+    Ok(())
+}
+
+pub(crate) fn order_id(conn: &Connection, number: &str) -> Result<i64, Error> {
+    conn.prepare_cached("SELECT id FROM orders WHERE number = ?1 COLLATE NOCASE")?
+        .query_row([number.trim()], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| Error::UnknownOrder(number.to_owned()))
+}
+
+fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
+    let mut order = conn
+        .prepare_cached(
+            "SELECT o.number, o.email, o.ship_name, o.ship_line1, o.ship_line2, o.ship_city,
+                    o.ship_postal_code, o.ship_country, o.currency, o.subtotal, o.discount,
+                    o.shipping, o.tax, o.total, o.discount_code, o.status, o.payment_status,
+                    o.fulfillment_status, o.payment_intent_id, o.payment_attempts,
+                    o.amount_refunded, o.created_at
+             FROM orders o WHERE o.id = ?1",
+        )?
+        .query_row([id], |row| order_from_row(id, row))??;
+    order.lines = conn
+        .prepare_cached(
+            "SELECT sku, title, options, unit_price, quantity FROM order_lines
+             WHERE order_id = ?1 ORDER BY id",
+        )?
+        .query_map([id], |row| {
+            Ok(OrderLine {
+                sku: row.get(0)?,
+                title: row.get(1)?,
+                options: row.get(2)?,
+                unit_price: row.get(3)?,
+                quantity: row.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    order.events = conn
+        .prepare_cached(
+            "SELECT kind, message, created_at FROM order_events WHERE order_id = ?1 ORDER BY id",
+        )?
+        .query_map([id], |row| {
+            Ok(OrderEvent {
+                kind: row.get(0)?,
+                message: row.get(1)?,
+                created_at: row.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(order)
+}
+
+fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Error>> {
+    let currency: String = row.get(8)?;
+    let payment: String = row.get(16)?;
+    let (currency, payment) = match (Currency::new(&currency), PaymentStatus::parse(&payment)) {
+        (Ok(c), Ok(p)) => (c, p),
+        (Err(e), _) => return Ok(Err(e.into())),
+        (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(Order {
+        id,
+        number: row.get(0)?,
+        email: row.get(1)?,
+        customer_name: row.get(2)?,
+        address: Address {
+            line1: row.get(3)?,
+            line2: row.get(4)?,
+            city: row.get(5)?,
+            postal_code: row.get(6)?,
+            country: row.get(7)?,
+        },
+        totals: Totals {
+            currency,
+            subtotal: row.get(9)?,
+            discount: row.get(10)?,
+            shipping: row.get(11)?,
+            tax: row.get(12)?,
+            total: row.get(13)?,
+        },
+        discount_code: row.get(14)?,
+        status: row.get(15)?,
+        payment_status: payment,
+        fulfillment_status: row.get(17)?,
+        payment_intent_id: row.get(18)?,
+        payment_attempts: row.get(19)?,
+        amount_refunded: row.get(20)?,
+        lines: Vec::new(),
+        events: Vec::new(),
+        created_at: row.get(21)?,
+    }))
+}

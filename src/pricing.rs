@@ -1,0 +1,290 @@
+//! Order totals: subtotal, discount, shipping, tax and total, all in minor units.
+//!
+//! The rounding rule, once: every amount is computed exactly in integers and rounded **once per
+//! order**, half away from zero, at the point where a rate is applied (a percentage discount,
+//! the tax). Lines are never rounded (unit prices are already whole minor units), so the
+//! totals always add up: `total = subtotal - discount + shipping (+ tax when prices exclude it)`.
+//!
+//! Tax applies to what the customer pays for: the goods after the discount, plus shipping.
+//! With tax-inclusive prices the tax is the part of that amount that is tax,
+//! `taxable × rate / (1 + rate)`; with tax-exclusive prices it is added on top,
+//! `taxable × rate`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::Error;
+use crate::money::{Currency, Money};
+
+/// Basis points: 1 bps = 0.01 %, so 2000 bps = 20 %.
+pub const BPS: i64 = 10_000;
+
+/// How the shop taxes and ships, from its settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PricingRules {
+    /// Tax rate in basis points (2000 = 20 %).
+    pub tax_rate_bps: i64,
+    /// Whether catalogue prices already include the tax.
+    pub prices_include_tax: bool,
+    /// Flat shipping per zone; the first zone listing the country wins, then a zone with "*".
+    pub shipping_rates: Vec<ShippingRate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ShippingRate {
+    pub zone: String,
+    /// ISO 3166-1 alpha-2 codes, or `"*"` for everywhere else.
+    pub countries: Vec<String>,
+    /// Minor units of the shop's currency.
+    pub amount: i64,
+}
+
+impl Default for PricingRules {
+    /// No tax, and one worldwide flat rate of 5.00 (a sensible start for a new shop).
+    fn default() -> Self {
+        PricingRules {
+            tax_rate_bps: 0,
+            prices_include_tax: false,
+            shipping_rates: vec![ShippingRate {
+                zone: "Worldwide".into(),
+                countries: vec!["*".into()],
+                amount: 500,
+            }],
+        }
+    }
+}
+
+/// A discount as applied to one order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discount {
+    /// A percentage of the goods, in basis points.
+    Percent(i64),
+    /// A fixed amount off the goods, minor units; never more than the goods cost.
+    Fixed(i64),
+}
+
+/// The totals of an order, minor units of `currency`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Totals {
+    #[ts(type = "string")]
+    pub currency: Currency,
+    pub subtotal: i64,
+    pub discount: i64,
+    pub shipping: i64,
+    /// The tax in the total: added on top, or contained in the prices when they include it.
+    pub tax: i64,
+    pub total: i64,
+}
+
+impl Totals {
+    pub fn total_money(&self) -> Money {
+        Money::new(self.total, self.currency)
+    }
+}
+
+/// Totals for goods worth `subtotal` shipped to `country`.
+pub fn totals(
+    rules: &PricingRules,
+    subtotal: Money,
+    discount: Option<Discount>,
+    country: &str,
+) -> Result<Totals, Error> {
+    if subtotal.amount < 0 {
+        return Err(Error::invalid("the goods cannot cost less than nothing"));
+    }
+    if !(0..=BPS).contains(&rules.tax_rate_bps) {
+        return Err(Error::invalid(format!(
+            "tax rate {} bps is outside 0–10000",
+            rules.tax_rate_bps
+        )));
+    }
+    let goods = subtotal.amount;
+    let discount = match discount {
+        None => 0,
+        Some(Discount::Percent(bps)) => {
+            if !(0..=BPS).contains(&bps) {
+                return Err(Error::invalid(format!(
+                    "discount of {bps} bps is outside 0–10000"
+                )));
+            }
+            round_div(i128::from(goods) * i128::from(bps), i128::from(BPS))
+        }
+        Some(Discount::Fixed(amount)) => amount.clamp(0, goods),
+    };
+    let shipping = shipping_for(rules, country)?;
+    let taxable = i128::from(goods - discount + shipping);
+    let rate = i128::from(rules.tax_rate_bps);
+    let (tax, total) = if rules.prices_include_tax {
+        let tax = round_div(taxable * rate, i128::from(BPS) + rate);
+        (tax, goods - discount + shipping)
+    } else {
+        let tax = round_div(taxable * rate, i128::from(BPS));
+        (tax, goods - discount + shipping + tax)
+    };
+    Ok(Totals {
+        currency: subtotal.currency,
+        subtotal: goods,
+        discount,
+        shipping,
+        tax,
+        total,
+    })
+}
+
+fn shipping_for(rules: &PricingRules, country: &str) -> Result<i64, Error> {
+    let country = country.to_ascii_uppercase();
+    rules
+        .shipping_rates
+        .iter()
+        .find(|r| r.countries.iter().any(|c| c.eq_ignore_ascii_case(&country)))
+        .or_else(|| {
+            rules
+                .shipping_rates
+                .iter()
+                .find(|r| r.countries.iter().any(|c| c == "*"))
+        })
+        .map(|r| r.amount)
+        .ok_or_else(|| Error::invalid(format!("the shop does not ship to {country}")))
+}
+
+/// `n / d` rounded half away from zero; `d > 0`. The result fits in i64 because it is at most
+/// the amount it is a fraction of.
+fn round_div(n: i128, d: i128) -> i64 {
+    let q = (2 * n.abs() + d) / (2 * d);
+    let q = if n < 0 { -q } else { q };
+    i64::try_from(q).expect("a fraction of an i64 amount fits in i64")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn usd(amount: i64) -> Money {
+        Money::new(amount, Currency::USD)
+    }
+
+    fn rules(tax_rate_bps: i64, prices_include_tax: bool) -> PricingRules {
+        PricingRules {
+            tax_rate_bps,
+            prices_include_tax,
+            shipping_rates: vec![
+                ShippingRate {
+                    zone: "Domestic".into(),
+                    countries: vec!["US".into()],
+                    amount: 500,
+                },
+                ShippingRate {
+                    zone: "International".into(),
+                    countries: vec!["*".into()],
+                    amount: 1500,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn exclusive_tax_is_added_on_goods_after_discount_and_shipping() {
+        // 2 × 39.00 = 78.00, 10 % off = 7.80, shipping 5.00, taxable 75.20, 8.25 % = 6.204 → 6.20
+        let t = totals(
+            &rules(825, false),
+            usd(7800),
+            Some(Discount::Percent(1000)),
+            "us",
+        )
+        .unwrap();
+        assert_eq!(
+            (t.subtotal, t.discount, t.shipping, t.tax, t.total),
+            (7800, 780, 500, 620, 8140)
+        );
+    }
+
+    #[test]
+    fn inclusive_tax_is_the_part_of_the_price_that_is_tax() {
+        // 120.00 including 20 % VAT contains 20.00 of tax; shipping 15.00 contains 2.50.
+        let t = totals(&rules(2000, true), usd(12000), None, "DE").unwrap();
+        assert_eq!(
+            (t.subtotal, t.shipping, t.tax, t.total),
+            (12000, 1500, 2250, 13500)
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_once_per_order() {
+        // 0.05 at 10 % = 0.005 → 0.01
+        let mut r = rules(1000, false);
+        r.shipping_rates = vec![ShippingRate {
+            zone: "Free".into(),
+            countries: vec!["*".into()],
+            amount: 0,
+        }];
+        assert_eq!(totals(&r, usd(5), None, "US").unwrap().tax, 1);
+        assert_eq!(totals(&r, usd(4), None, "US").unwrap().tax, 0);
+        assert_eq!(round_div(-5, 10), -1);
+        assert_eq!(round_div(15, 10), 2);
+        assert_eq!(round_div(14, 10), 1);
+    }
+
+    #[test]
+    fn fixed_discounts_never_exceed_the_goods() {
+        let t = totals(
+            &rules(0, false),
+            usd(1000),
+            Some(Discount::Fixed(2500)),
+            "US",
+        )
+        .unwrap();
+        assert_eq!((t.discount, t.total), (1000, 500), "shipping is still paid");
+    }
+
+    #[test]
+    fn shipping_follows_the_zone() {
+        let r = rules(0, false);
+        assert_eq!(totals(&r, usd(100), None, "US").unwrap().shipping, 500);
+        assert_eq!(totals(&r, usd(100), None, "UA").unwrap().shipping, 1500);
+        let mut domestic_only = r.clone();
+        domestic_only.shipping_rates.truncate(1);
+        let err = totals(&domestic_only, usd(100), None, "UA").unwrap_err();
+        assert_eq!(err.to_string(), "the shop does not ship to UA");
+    }
+
+    #[test]
+    fn zero_decimal_currencies_work_the_same() {
+        let mut r = rules(1000, false);
+        r.shipping_rates[0].amount = 800; // 800 yen
+        let t = totals(
+            &r,
+            Money::new(4999, Currency::new("JPY").unwrap()),
+            None,
+            "US",
+        )
+        .unwrap();
+        assert_eq!((t.tax, t.total), (580, 6379)); // 579.9 → 580
+    }
+
+    #[test]
+    fn out_of_range_rates_are_refused() {
+        assert!(totals(&rules(10_001, false), usd(1), None, "US").is_err());
+        assert!(totals(&rules(0, false), usd(1), Some(Discount::Percent(-1)), "US").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn totals_always_add_up(goods in 0_i64..10_000_000, bps in 0_i64..=10_000,
+                                off in 0_i64..=10_000, inclusive: bool, fixed: bool) {
+            let r = rules(bps, inclusive);
+            let discount = if fixed { Discount::Fixed(off * 100) } else { Discount::Percent(off) };
+            let t = totals(&r, usd(goods), Some(discount), "US").unwrap();
+            prop_assert!(t.discount >= 0 && t.discount <= t.subtotal);
+            prop_assert!(t.tax >= 0);
+            let expected = t.subtotal - t.discount + t.shipping + if inclusive { 0 } else { t.tax };
+            prop_assert_eq!(t.total, expected);
+            if inclusive {
+                prop_assert!(t.tax <= t.total);
+            }
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The whole checkout pipeline against a real localstripe process: orders, payments, stock.
+
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+
+use common::localstripe::LocalStripe;
+use common::{blank_shop, flag, variant};
+use flagshop::checkout::{self, TestCard};
+use flagshop::payments::PaymentError;
+use flagshop::{Address, CustomerDetails, Error, PaymentStatus, Shop, StockReason};
+
+fn buyer() -> CustomerDetails {
+    CustomerDetails {
+        email: "buyer@example.com".into(),
+        name: "Olena Buyer".into(),
+        address: Address {
+            line1: "1 Main St".into(),
+            line2: String::new(),
+            city: "Springfield".into(),
+            postal_code: "12345".into(),
+            country: "US".into(),
+        },
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A shop selling PL (5 in stock at 25.00), and a running localstripe.
+fn setup() -> (tempfile::TempDir, Arc<Shop>, LocalStripe) {
+    let (dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    (dir, Arc::new(shop), LocalStripe::start())
+}
+
+fn buy(shop: &Arc<Shop>, stripe: &LocalStripe, card: TestCard, quantity: i64) -> flagshop::Order {
+    let client = stripe.client();
+    let rt = runtime();
+    let method = rt.block_on(card.payment_method(&client)).unwrap();
+    let order = shop
+        .place_order(&[("PL".into(), quantity)], &buyer(), None)
+        .unwrap();
+    rt.block_on(checkout::pay(shop, &client, &order.number, &method))
+        .unwrap()
+}
+
+fn stock(shop: &Shop) -> (i64, i64, i64) {
+    let l = shop.stock_level("PL").unwrap();
+    (l.on_hand, l.reserved, l.available)
+}
+
+#[test]
+fn a_visa_payment_marks_the_order_paid_and_sells_the_stock() {
+    let (_dir, shop, stripe) = setup();
+    let order = buy(&shop, &stripe, TestCard::Visa, 2);
+    assert_eq!(order.payment_status, PaymentStatus::Paid);
+    assert_eq!(stock(&shop), (3, 0, 3));
+    let sale = &shop.stock_history("PL").unwrap()[0];
+    assert_eq!(
+        (sale.delta, sale.reason, sale.order_id),
+        (-2, StockReason::Sold, Some(order.id))
+    );
+    let pi = order.payment_intent_id.clone().unwrap();
+    let intent = runtime()
+        .block_on(stripe.client().retrieve_payment_intent(&pi))
+        .unwrap();
+    assert_eq!(
+        intent.amount.amount, order.totals.total,
+        "Stripe charged the order's total"
+    );
+    assert_eq!(intent.metadata.get("order_number"), Some(&order.number));
+    assert!(
+        order
+            .events
+            .iter()
+            .any(|e| e.kind == "paid" && e.message.contains("4242"))
+    );
+}
+
+#[test]
+fn a_card_declined_on_charge_fails_the_order_and_releases_the_stock() {
+    let (_dir, shop, stripe) = setup();
+    let order = buy(&shop, &stripe, TestCard::ChargeDeclined, 2);
+    assert_eq!(order.payment_status, PaymentStatus::Failed);
+    assert_eq!(stock(&shop), (5, 0, 5));
+    let failure = order
+        .events
+        .iter()
+        .find(|e| e.kind == "payment_failed")
+        .unwrap();
+    assert!(
+        failure.message.contains("card_declined"),
+        "{}",
+        failure.message
+    );
+
+    // A retry reuses the order's PaymentIntent (Stripe lets a declined intent take another
+    // card). localstripe refuses to confirm a declined intent again; whatever the server says,
+    // a refused attempt leaves the order failed with its stock released, never pending.
+    let client = stripe.client();
+    let retried = runtime()
+        .block_on(checkout::pay(&shop, &client, &order.number, "pm_card_visa"))
+        .unwrap();
+    assert_eq!(retried.payment_intent_id, order.payment_intent_id);
+    assert_eq!(retried.payment_attempts, 2);
+    match retried.payment_status {
+        PaymentStatus::Paid => assert_eq!(stock(&shop), (3, 0, 3)),
+        PaymentStatus::Failed => {
+            assert_eq!(stock(&shop), (5, 0, 5));
+            assert!(retried.events.last().unwrap().message.contains("refused"));
+        }
+        other => panic!("a retry ends paid or failed, not {other:?}"),
+    }
+}
+
+#[test]
+fn three_d_secure_waits_then_follows_the_challenge() {
+    let (_dir, shop, stripe) = setup();
+    let client = stripe.client();
+    let rt = runtime();
+    for (success, expected, stock_after) in [
+        (true, PaymentStatus::Paid, (4, 0, 4)),
+        (false, PaymentStatus::Failed, (4, 0, 4)),
+    ] {
+        let order = buy(&shop, &stripe, TestCard::ThreeDSecure, 1);
+        assert_eq!(order.payment_status, PaymentStatus::RequiresAction);
+        assert_eq!(
+            stock(&shop).1,
+            1,
+            "stock stays reserved while the customer authenticates"
+        );
+        let pi = order.payment_intent_id.clone().unwrap();
+        let intent = rt.block_on(client.retrieve_payment_intent(&pi)).unwrap();
+        rt.block_on(client.emulator_authenticate_3ds(
+            &pi,
+            intent.client_secret.as_deref().unwrap(),
+            success,
+        ))
+        .unwrap();
+        let after = rt
+            .block_on(checkout::refresh(&shop, &client, &order.number))
+            .unwrap();
+        assert_eq!(after.payment_status, expected);
+        assert_eq!(stock(&shop), stock_after);
+    }
+}
+
+#[test]
+fn cards_the_emulator_cannot_run_are_reported_not_faked() {
+    let (_dir, _shop, stripe) = setup();
+    let client = stripe.client();
+    for card in [TestCard::Declined, TestCard::InsufficientFunds] {
+        let err = runtime()
+            .block_on(card.payment_method(&client))
+            .unwrap_err();
+        assert!(
+            matches!(err, PaymentError::NotSupportedByServer(_)),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("is not supported by this Stripe server")
+        );
+    }
+}
+
+#[test]
+fn a_paid_order_cannot_be_paid_again() {
+    let (_dir, shop, stripe) = setup();
+    let order = buy(&shop, &stripe, TestCard::Visa, 1);
+    let err = runtime()
+        .block_on(checkout::pay(
+            &shop,
+            &stripe.client(),
+            &order.number,
+            "pm_card_visa",
+        ))
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err}");
+    assert_eq!(stock(&shop), (4, 0, 4));
+}
+
+fn cli(data_dir: &std::path::Path, stripe: &LocalStripe, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("STRIPE_API_BASE", stripe.base_url())
+        .env("STRIPE_SECRET_KEY", "sk_test_flagshop")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_checkout_reports_paid_failed_and_requires_action() {
+    let stripe = LocalStripe::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sku = "UA-SNK-3X5-NYL";
+    let on_hand =
+        |dir: &std::path::Path| Shop::open(dir).unwrap().stock_level(sku).unwrap().on_hand;
+    let mut expected = on_hand(dir.path());
+    for (card, status, drop) in [
+        ("visa", "paid", 1),
+        ("charge_declined", "failed", 0),
+        ("3ds", "requires_action", 0),
+    ] {
+        let out = cli(
+            dir.path(),
+            &stripe,
+            &[
+                "checkout",
+                "--sku",
+                &format!("{sku}:1"),
+                "--email",
+                "buyer@example.com",
+                "--card",
+                card,
+                "--json",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{card}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["payment_status"], status, "{card}");
+        assert!(
+            json["payment_intent_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("pi_")
+        );
+        assert!(json["number"].as_str().unwrap().starts_with("FS-"));
+        expected -= drop;
+        assert_eq!(on_hand(dir.path()), expected, "{card}: on hand after");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["checkout", "--sku", sku, "--email", "b@example.com"])
+        .env("STRIPE_API_BASE", stripe.base_url())
+        .env("STRIPE_SECRET_KEY", "sk_live_123")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: live Stripe keys are refused"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
+
+#[test]
+fn twenty_concurrent_cli_checkouts_of_five_units_pay_exactly_five() {
+    let stripe = LocalStripe::start();
+    let (dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    drop(shop);
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_flagshop"))
+                .arg("--data-dir")
+                .arg(dir.path())
+                .args([
+                    "checkout",
+                    "--sku",
+                    "PL:1",
+                    "--email",
+                    "buyer@example.com",
+                    "--json",
+                ])
+                .env("STRIPE_API_BASE", stripe.base_url())
+                .env("STRIPE_SECRET_KEY", "sk_test_flagshop")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let paid = outputs
+        .iter()
+        .filter(|o| o.status.success())
+        .map(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap())
+        .filter(|j| j["payment_status"] == "paid")
+        .count();
+    assert_eq!(paid, 5);
+    for refused in outputs.iter().filter(|o| !o.status.success()) {
+        assert_eq!(
+            String::from_utf8_lossy(&refused.stderr),
+            "error: only 0 of \"PL\" available (asked for 1)\n"
+        );
+    }
+    let shop = Shop::open_blank(dir.path()).unwrap();
+    assert_eq!(stock(&Arc::new(shop)), (0, 0, 0));
+    let shop = Shop::open_blank(dir.path()).unwrap();
+    let ledger: i64 = shop
+        .stock_history("PL")
+        .unwrap()
+        .iter()
+        .map(|e| e.delta)
+        .sum();
+    assert_eq!(ledger, 0);
+    assert_eq!(
+        shop.orders().unwrap().len(),
+        5,
+        "refused checkouts leave no order"
+    );
+}
