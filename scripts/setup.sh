@@ -32,7 +32,7 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: Rust is missing; install it from https://rustup.rs and run again" >&2
   exit 1
 fi
-if ! command -v npm >/dev/null 2>&1 || ! node -e 'process.exit(+process.versions.node.split(".")[0] < 20)'; then
+if ! command -v npm >/dev/null 2>&1 || ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
   echo "setup: Node.js 20 or newer (with npm) is missing; install it from https://nodejs.org and run again" >&2
   exit 1
 fi
