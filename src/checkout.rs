@@ -189,6 +189,28 @@ pub async fn refresh(
     apply_outcome(shop, number, Outcome::Other(intent)).await
 }
 
+/// Refunds `amount` minor units of a paid order (all that is left when `None`), with one
+/// idempotency key per refund, and optionally restocks its goods.
+pub async fn refund(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    number: &str,
+    amount: Option<i64>,
+    restock: bool,
+) -> Result<Order, Error> {
+    let (amount, intent, key) = blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.prepare_refund(&number, amount)
+    })
+    .await?;
+    let refund = client.create_refund(&intent, Some(amount), &key).await?;
+    blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.record_refund(&number, &refund.id, refund.amount.amount, restock)
+    })
+    .await
+}
+
 async fn apply_outcome(shop: &Arc<Shop>, number: &str, outcome: Outcome) -> Result<Order, Error> {
     let number = number.to_owned();
     blocking(shop, move |shop| match outcome {

@@ -408,6 +408,105 @@ impl Shop {
         )
     }
 
+    /// Checks a refund of `amount` minor units (everything left when `None`) before any money
+    /// moves: the order must be paid, and the amount at most what was paid minus what was
+    /// already refunded — enforced here whatever the payment server would allow. Returns the
+    /// amount, the PaymentIntent and this refund's idempotency key.
+    pub fn prepare_refund(
+        &self,
+        number: &str,
+        amount: Option<i64>,
+    ) -> Result<(i64, String, String), Error> {
+        let conn = self.conn();
+        let id = order_id(&conn, number)?;
+        let order = load_order(&conn, id)?;
+        if !order.payment_status.is_settled() {
+            return Err(Error::invalid(format!(
+                "order {} cannot be refunded: it is {}",
+                order.number,
+                order.payment_status.as_str()
+            )));
+        }
+        let left = order.totals.total - order.amount_refunded;
+        let amount = amount.unwrap_or(left);
+        let money = |a| Money::new(a, order.totals.currency);
+        if amount <= 0 || amount > left {
+            return Err(Error::invalid(format!(
+                "cannot refund {} of order {}: {} is left to refund",
+                money(amount),
+                order.number,
+                money(left)
+            )));
+        }
+        let intent = order.payment_intent_id.clone().ok_or_else(|| {
+            Error::invalid(format!("order {} has no payment to refund", order.number))
+        })?;
+        let refunds: i64 = conn.query_row(
+            "SELECT count(*) FROM refunds WHERE order_id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        Ok((amount, intent, format!("order-{id}-refund-{}", refunds + 1)))
+    }
+
+    /// Records a refund the payment server made (once per refund id), optionally putting the
+    /// order's goods back in stock as `returned`.
+    pub fn record_refund(
+        &self,
+        number: &str,
+        refund_id: &str,
+        amount: i64,
+        restock: bool,
+    ) -> Result<Order, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = order_id(&tx, number)?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO refunds (order_id, stripe_refund_id, amount) VALUES (?1, ?2, ?3)",
+            params![id, refund_id, amount],
+        )?;
+        if inserted == 1 {
+            let (refunded, total): (i64, i64) = tx.query_row(
+                "UPDATE orders SET amount_refunded = amount_refunded + ?2,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ?1 RETURNING amount_refunded, total",
+                params![id, amount],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let status = if refunded >= total {
+                PaymentStatus::Refunded
+            } else {
+                PaymentStatus::PartiallyRefunded
+            };
+            set_payment_status(&tx, id, status)?;
+            let currency = shop_currency(&tx)?;
+            add_event(
+                &tx,
+                id,
+                "refunded",
+                &format!("Refunded {} ({refund_id})", Money::new(amount, currency)),
+            )?;
+            if restock {
+                let lines: Vec<(i64, i64)> = tx
+                    .prepare("SELECT variant_id, quantity FROM order_lines WHERE order_id = ?1")?
+                    .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
+                for (variant, quantity) in lines {
+                    inventory::record_movement(
+                        &tx,
+                        crate::catalogue::VariantId(variant),
+                        quantity,
+                        StockReason::Returned,
+                        Some(id),
+                        "Restocked with a refund",
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        load_order(&conn, id)
+    }
+
     fn update_unsettled(
         &self,
         number: &str,

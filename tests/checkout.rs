@@ -328,3 +328,81 @@ fn twenty_concurrent_cli_checkouts_of_five_units_pay_exactly_five() {
         "refused checkouts leave no order"
     );
 }
+
+#[test]
+fn refunds_are_limited_to_what_was_paid_and_can_restock() {
+    let (_dir, shop, stripe) = setup();
+    let client = stripe.client();
+    let rt = runtime();
+    let order = buy(&shop, &stripe, TestCard::Visa, 2); // 50.00 + 5.00 shipping
+    assert_eq!(order.totals.total, 5500);
+
+    let err = rt
+        .block_on(checkout::refund(
+            &shop,
+            &client,
+            &order.number,
+            Some(5501),
+            false,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot refund 55.01 USD of order {}: 55.00 USD is left to refund",
+            order.number
+        )
+    );
+    let part = rt
+        .block_on(checkout::refund(
+            &shop,
+            &client,
+            &order.number,
+            Some(1500),
+            false,
+        ))
+        .unwrap();
+    assert_eq!(
+        (part.payment_status, part.amount_refunded),
+        (PaymentStatus::PartiallyRefunded, 1500)
+    );
+    assert_eq!(stock(&shop), (3, 0, 3), "no restock asked");
+
+    let err = rt
+        .block_on(checkout::refund(
+            &shop,
+            &client,
+            &order.number,
+            Some(4001),
+            false,
+        ))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("40.00 USD is left to refund"),
+        "{err}"
+    );
+    let full = rt
+        .block_on(checkout::refund(&shop, &client, &order.number, None, true))
+        .unwrap();
+    assert_eq!(
+        (full.payment_status, full.amount_refunded),
+        (PaymentStatus::Refunded, 5500)
+    );
+    assert_eq!(stock(&shop), (5, 0, 5), "restocked");
+    let returned = &shop.stock_history("PL").unwrap()[0];
+    assert_eq!(
+        (returned.delta, returned.reason),
+        (2, StockReason::Returned)
+    );
+    assert_eq!(
+        full.events.iter().filter(|e| e.kind == "refunded").count(),
+        2
+    );
+    let err = rt
+        .block_on(checkout::refund(&shop, &client, &order.number, None, false))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("0.00 USD is left to refund"),
+        "{err}"
+    );
+}

@@ -325,7 +325,8 @@ fn tax_and_shipping_come_from_the_settings() {
 #[test]
 fn bad_customer_details_are_named() {
     let (_dir, shop) = shop();
-    let cases: Vec<(fn(&mut CustomerDetails), &str)> = vec![
+    type Spoil = fn(&mut CustomerDetails);
+    let cases: Vec<(Spoil, &str)> = vec![
         (
             |c| c.email = "not-an-email".into(),
             "\"not-an-email\" is not an email address",

@@ -81,6 +81,18 @@ enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Refund a paid order through Stripe, fully or in part.
+    Refund {
+        number: String,
+        /// Minor units (e.g. 1250 for 12.50); everything left when not given.
+        #[arg(long)]
+        amount: Option<i64>,
+        /// Put the order's goods back in stock.
+        #[arg(long)]
+        restock: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -364,6 +376,34 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 print_json(&orders);
             } else {
                 print_orders(&orders);
+            }
+        }
+        Command::Orders(OrdersCommand::Refund {
+            number,
+            amount,
+            restock,
+            json,
+        }) => {
+            let client = flagshop::payments::StripeClient::from_env()?;
+            let shop = std::sync::Arc::new(shop);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    flagshop::Error::Invalid(format!("cannot start the async runtime: {e}"))
+                })?;
+            let order = runtime.block_on(flagshop::checkout::refund(
+                &shop, &client, &number, amount, restock,
+            ))?;
+            if json {
+                print_json(&order);
+            } else {
+                println!(
+                    "Order {}: {} ({} refunded)",
+                    order.number,
+                    order.payment_status.as_str(),
+                    Money::new(order.amount_refunded, order.totals.currency)
+                );
             }
         }
         Command::Orders(OrdersCommand::Show { number, json }) => {
