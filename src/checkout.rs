@@ -211,6 +211,71 @@ pub async fn refund(
     .await
 }
 
+/// What [`sync_events`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Events listed by the server.
+    pub seen: usize,
+    /// Events applied now (the rest were applied before, or are not about our orders).
+    pub applied: usize,
+}
+
+/// Learns what happened at Stripe without a public URL: lists the events since the last one
+/// applied and applies each once. Nothing is taken from the event itself: the PaymentIntent is
+/// read back before the order moves, so an old or repeated event cannot move it backwards.
+pub async fn sync_events(shop: &Arc<Shop>, client: &StripeClient) -> Result<SyncReport, Error> {
+    let since = blocking(shop, |shop| shop.last_stripe_event_time()).await?;
+    // A second of overlap: events in the same second as the last one are skipped by id.
+    let mut after = since.map(|t| t - 1);
+    let mut report = SyncReport::default();
+    loop {
+        let events = client.list_events(after, None, 100).await?;
+        let page = events.len();
+        for event in events {
+            report.seen += 1;
+            after = Some(after.map_or(event.created - 1, |a| a.max(event.created - 1)));
+            let id = event.id.clone();
+            let seen = blocking(shop, move |shop| shop.stripe_event_applied(&id)).await?;
+            if seen {
+                continue;
+            }
+            if apply_event(shop, client, &event).await? {
+                report.applied += 1;
+            }
+            let (id, kind, created) = (event.id.clone(), event.event_type.clone(), event.created);
+            blocking(shop, move |shop| {
+                shop.record_stripe_event(&id, &kind, created)
+            })
+            .await?;
+        }
+        if page < 100 {
+            return Ok(report);
+        }
+    }
+}
+
+/// Applies one event to the order it is about; false when it concerns none of ours.
+async fn apply_event(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    event: &crate::payments::Event,
+) -> Result<bool, Error> {
+    // Only payment outcomes for now; the PaymentIntent is read back before acting.
+    let intent = match event.event_type.as_str() {
+        kind if kind.starts_with("payment_intent.") => event.object_id.clone(),
+        _ => None,
+    };
+    let Some(intent) = intent else {
+        return Ok(false);
+    };
+    let number = blocking(shop, move |shop| shop.order_for_payment_intent(&intent)).await?;
+    let Some(number) = number else {
+        return Ok(false);
+    };
+    refresh(shop, client, &number).await?;
+    Ok(true)
+}
+
 async fn apply_outcome(shop: &Arc<Shop>, number: &str, outcome: Outcome) -> Result<Order, Error> {
     let number = number.to_owned();
     blocking(shop, move |shop| match outcome {

@@ -507,6 +507,48 @@ impl Shop {
         load_order(&conn, id)
     }
 
+    /// The number of the order paid through this PaymentIntent, if it is one of ours.
+    pub fn order_for_payment_intent(
+        &self,
+        payment_intent_id: &str,
+    ) -> Result<Option<String>, Error> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT number FROM orders WHERE payment_intent_id = ?1",
+                [payment_intent_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records that a Stripe event was applied. False when it already was: each event id is
+    /// applied once, however often it is delivered or polled.
+    pub fn record_stripe_event(&self, id: &str, kind: &str, created: i64) -> Result<bool, Error> {
+        let inserted = self.conn().execute(
+            "INSERT OR IGNORE INTO stripe_events (id, type, created) VALUES (?1, ?2, ?3)",
+            params![id, kind, created],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    pub fn stripe_event_applied(&self, id: &str) -> Result<bool, Error> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM stripe_events WHERE id = ?1)",
+            [id],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// The `created` time of the newest event applied, where polling picks up again.
+    pub fn last_stripe_event_time(&self) -> Result<Option<i64>, Error> {
+        Ok(self
+            .conn()
+            .query_row("SELECT max(created) FROM stripe_events", [], |row| {
+                row.get(0)
+            })?)
+    }
+
     fn update_unsettled(
         &self,
         number: &str,

@@ -406,3 +406,52 @@ fn refunds_are_limited_to_what_was_paid_and_can_restock() {
         "{err}"
     );
 }
+
+#[test]
+fn polled_events_bring_in_what_happened_at_stripe_once() {
+    let (_dir, shop, stripe) = setup();
+    let client = stripe.client();
+    let rt = runtime();
+    // Paid by another process (another till, the desktop app): this shop handle learns it only
+    // from the server's events.
+    let elsewhere = buy(&shop, &stripe, TestCard::Visa, 1);
+    let order = shop
+        .place_order(&[("PL".into(), 2)], &buyer(), None)
+        .unwrap();
+    shop.begin_payment_attempt(&order.number).unwrap();
+    let intent = rt
+        .block_on(client.create_payment_intent(
+            flagshop::Money::new(order.totals.total, order.totals.currency),
+            "paid elsewhere",
+            &[],
+            "sync-test-intent",
+        ))
+        .unwrap();
+    shop.set_payment_intent(&order.number, &intent.id).unwrap();
+    rt.block_on(client.confirm_payment_intent(
+        &intent.id,
+        Some("pm_card_visa"),
+        "sync-test-confirm",
+    ))
+    .unwrap();
+    assert_eq!(
+        shop.order(&order.number).unwrap().payment_status,
+        PaymentStatus::Pending
+    );
+
+    let report = rt.block_on(checkout::sync_events(&shop, &client)).unwrap();
+    assert_eq!((report.seen, report.applied), (2, 2), "{report:?}");
+    let after = shop.order(&order.number).unwrap();
+    assert_eq!(after.payment_status, PaymentStatus::Paid);
+    assert_eq!(
+        shop.order(&elsewhere.number).unwrap().payment_status,
+        PaymentStatus::Paid
+    );
+    assert_eq!(stock(&shop), (2, 0, 2), "each order sold once");
+
+    // Polling again applies nothing twice.
+    let again = rt.block_on(checkout::sync_events(&shop, &client)).unwrap();
+    assert_eq!(again.applied, 0, "{again:?}");
+    assert_eq!(stock(&shop), (2, 0, 2));
+    assert_eq!(shop.stock_history("PL").unwrap().len(), 3);
+}

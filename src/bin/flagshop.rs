@@ -45,6 +45,9 @@ enum Command {
     /// Orders: list and show.
     #[command(subcommand)]
     Orders(OrdersCommand),
+    /// Stripe: learn what happened there.
+    #[command(subcommand)]
+    Stripe(StripeCommand),
     /// Place an order and pay it with a Stripe test card, through the real order pipeline
     /// (STRIPE_API_BASE and STRIPE_SECRET_KEY say which server and key).
     Checkout {
@@ -63,6 +66,15 @@ enum Command {
         card: flagshop::checkout::TestCard,
         #[arg(long)]
         discount: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum StripeCommand {
+    /// Apply the Stripe events since the last one applied (each once) to the orders.
+    Sync {
         #[arg(long)]
         json: bool,
     },
@@ -329,12 +341,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             // The client first: a live key or a missing one is refused before anything is written.
             let client = flagshop::payments::StripeClient::from_env()?;
             let shop = std::sync::Arc::new(shop);
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| {
-                    flagshop::Error::Invalid(format!("cannot start the async runtime: {e}"))
-                })?;
+            let runtime = runtime()?;
             // The card before the order: a card this server cannot use must not leave an
             // order holding stock.
             let method = runtime.block_on(card.payment_method(&client))?;
@@ -370,6 +377,16 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 }
             }
         }
+        Command::Stripe(StripeCommand::Sync { json }) => {
+            let client = flagshop::payments::StripeClient::from_env()?;
+            let shop = std::sync::Arc::new(shop);
+            let report = runtime()?.block_on(flagshop::checkout::sync_events(&shop, &client))?;
+            if json {
+                print_json(&report);
+            } else {
+                println!("{} event(s) seen, {} applied", report.seen, report.applied);
+            }
+        }
         Command::Orders(OrdersCommand::List { json }) => {
             let orders = shop.orders()?;
             if json {
@@ -386,12 +403,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
         }) => {
             let client = flagshop::payments::StripeClient::from_env()?;
             let shop = std::sync::Arc::new(shop);
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| {
-                    flagshop::Error::Invalid(format!("cannot start the async runtime: {e}"))
-                })?;
+            let runtime = runtime()?;
             let order = runtime.block_on(flagshop::checkout::refund(
                 &shop, &client, &number, amount, restock,
             ))?;
@@ -634,6 +646,14 @@ fn print_levels(levels: &[StockLevel]) {
         ["SKU", "PRODUCT", "AVAILABLE", "ON HAND", "THRESHOLD"],
         &rows,
     );
+}
+
+/// A runtime for the Stripe calls of one command.
+fn runtime() -> Result<tokio::runtime::Runtime, flagshop::Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| flagshop::Error::Invalid(format!("cannot start the async runtime: {e}")))
 }
 
 /// `SKU` or `SKU:QTY`.
