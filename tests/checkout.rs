@@ -455,3 +455,61 @@ fn polled_events_bring_in_what_happened_at_stripe_once() {
     assert_eq!(stock(&shop), (2, 0, 2));
     assert_eq!(shop.stock_history("PL").unwrap().len(), 3);
 }
+
+#[test]
+fn a_checkout_killed_mid_payment_leaves_a_consistent_shop_that_releases_the_stock() {
+    let (dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    shop.set_reservation_seconds(1).unwrap();
+    drop(shop);
+    // A "Stripe" that accepts connections and never answers: the checkout hangs mid-payment.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", silent.local_addr().unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["checkout", "--sku", "PL:2", "--email", "buyer@example.com"])
+        .env("STRIPE_API_BASE", &base)
+        .env("STRIPE_SECRET_KEY", "sk_test_flagshop")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let placed = Shop::open_blank(dir.path())
+            .unwrap()
+            .orders()
+            .unwrap()
+            .len();
+        if placed == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the checkout never placed its order"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let shop = Shop::open_blank(dir.path()).unwrap();
+    let order = &shop.orders().unwrap()[0];
+    assert_eq!(order.payment_status, PaymentStatus::Pending);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(stock(&shop), (5, 0, 5), "the reservation ran out");
+    assert_eq!(shop.release_expired_reservations().unwrap(), 1);
+    let ledger: i64 = shop
+        .stock_history("PL")
+        .unwrap()
+        .iter()
+        .map(|e| e.delta)
+        .sum();
+    assert_eq!(ledger, 5);
+}
