@@ -234,24 +234,34 @@ pub async fn sync_events(shop: &Arc<Shop>, client: &StripeClient) -> Result<Sync
         for event in events {
             report.seen += 1;
             after = Some(after.map_or(event.created - 1, |a| a.max(event.created - 1)));
-            let id = event.id.clone();
-            let seen = blocking(shop, move |shop| shop.stripe_event_applied(&id)).await?;
-            if seen {
-                continue;
-            }
-            if apply_event(shop, client, &event).await? {
+            if apply_once(shop, client, &event).await? {
                 report.applied += 1;
             }
-            let (id, kind, created) = (event.id.clone(), event.event_type.clone(), event.created);
-            blocking(shop, move |shop| {
-                shop.record_stripe_event(&id, &kind, created)
-            })
-            .await?;
         }
         if page < 100 {
             return Ok(report);
         }
     }
+}
+
+/// Applies an event unless it was applied before (by id), whether it came from polling or a
+/// webhook delivery. True when it moved one of our orders.
+pub(crate) async fn apply_once(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    event: &crate::payments::Event,
+) -> Result<bool, Error> {
+    let id = event.id.clone();
+    if blocking(shop, move |shop| shop.stripe_event_applied(&id)).await? {
+        return Ok(false);
+    }
+    let applied = apply_event(shop, client, event).await?;
+    let (id, kind, created) = (event.id.clone(), event.event_type.clone(), event.created);
+    blocking(shop, move |shop| {
+        shop.record_stripe_event(&id, &kind, created)
+    })
+    .await?;
+    Ok(applied)
 }
 
 /// Applies one event to the order it is about; false when it concerns none of ours.

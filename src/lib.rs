@@ -16,6 +16,7 @@ mod orders;
 pub mod payments;
 mod pricing;
 mod shop;
+pub mod webhooks;
 
 pub use cart::{Cart, CartLine};
 pub use catalogue::{

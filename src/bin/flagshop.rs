@@ -78,6 +78,12 @@ enum StripeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Receive webhook deliveries on 127.0.0.1 (signed with STRIPE_WEBHOOK_SECRET), e.g. from
+    /// `stripe listen --forward-to localhost:PORT`.
+    Listen {
+        #[arg(long, default_value_t = 4242)]
+        port: u16,
+    },
 }
 
 #[derive(Subcommand)]
@@ -386,6 +392,28 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             } else {
                 println!("{} event(s) seen, {} applied", report.seen, report.applied);
             }
+        }
+        Command::Stripe(StripeCommand::Listen { port }) => {
+            let client = flagshop::payments::StripeClient::from_env()?;
+            let secret = std::env::var("STRIPE_WEBHOOK_SECRET")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| {
+                    flagshop::Error::Invalid(
+                        "set STRIPE_WEBHOOK_SECRET (whsec_…) to check deliveries".into(),
+                    )
+                })?;
+            let shop = std::sync::Arc::new(shop);
+            runtime()?.block_on(async {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .map_err(|e| {
+                        flagshop::Error::Invalid(format!("cannot listen on 127.0.0.1:{port}: {e}"))
+                    })?;
+                println!("Listening for Stripe webhooks on http://127.0.0.1:{port}/");
+                flagshop::webhooks::serve(listener, shop, client, secret).await;
+                Ok::<_, flagshop::Error>(())
+            })?;
         }
         Command::Orders(OrdersCommand::List { json }) => {
             let orders = shop.orders()?;

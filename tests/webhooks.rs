@@ -1,0 +1,121 @@
+//! The webhook listener on 127.0.0.1: signatures checked on the raw body, each event applied
+//! once, the PaymentIntent read back from a real localstripe before the order moves.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::localstripe::LocalStripe;
+use common::{blank_shop, flag, variant};
+use flagshop::payments::webhook::sign;
+use flagshop::{Address, CustomerDetails, Money, PaymentStatus, Shop};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SECRET: &str = "whsec_test_flagshop";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+async fn post(addr: std::net::SocketAddr, body: &[u8], signature: &str) -> u16 {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Stripe-Signature: {signature}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    reply[9..12].parse().unwrap()
+}
+
+#[test]
+fn deliveries_are_verified_and_applied_once() {
+    let stripe = LocalStripe::start();
+    let (dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    let shop = Arc::new(shop);
+    let customer = CustomerDetails {
+        email: "buyer@example.com".into(),
+        name: "Olena Buyer".into(),
+        address: Address {
+            line1: "1 Main St".into(),
+            line2: String::new(),
+            city: "Springfield".into(),
+            postal_code: "12345".into(),
+            country: "US".into(),
+        },
+    };
+    let order = shop
+        .place_order(&[("PL".into(), 2)], &customer, None)
+        .unwrap();
+    shop.begin_payment_attempt(&order.number).unwrap();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = stripe.client();
+        // Paid at Stripe (e.g. after 3-D Secure in the customer's browser); the shop has not
+        // heard of it yet.
+        let intent = client
+            .create_payment_intent(Money::new(order.totals.total, order.totals.currency), "webhook test", &[], "wh-intent")
+            .await
+            .unwrap();
+        shop.set_payment_intent(&order.number, &intent.id).unwrap();
+        client.confirm_payment_intent(&intent.id, Some("pm_card_visa"), "wh-confirm").await.unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(flagshop::webhooks::serve(listener, Arc::clone(&shop), client, SECRET.into()));
+
+        let body = serde_json::to_vec(&serde_json::json!({
+            "id": "evt_test_paid",
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "created": now(),
+            "data": {"object": {"id": intent.id, "object": "payment_intent"}}
+        }))
+        .unwrap();
+        let pending = || shop.order(&order.number).unwrap().payment_status == PaymentStatus::Pending;
+
+        assert_eq!(post(addr, &body, &sign(&body, "whsec_wrong", now())).await, 400);
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now() - 301)).await, 400, "stale");
+        let mut altered = body.clone();
+        let last = altered.len() - 2;
+        altered[last] = b' ';
+        assert_eq!(post(addr, &altered, &sign(&body, SECRET, now())).await, 400, "altered");
+        assert_eq!(post(addr, &body, "t=1,v2=abc").await, 400, "no v1");
+        assert!(pending(), "refused deliveries change nothing");
+
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now())).await, 200);
+        assert_eq!(shop.order(&order.number).unwrap().payment_status, PaymentStatus::Paid);
+        assert_eq!(shop.stock_level("PL").unwrap().on_hand, 3);
+
+        // Stripe delivers again: answered 200, applied once.
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now())).await, 200);
+        assert_eq!(shop.stock_level("PL").unwrap().on_hand, 3);
+        assert_eq!(shop.stock_history("PL").unwrap().len(), 2);
+
+        // An event the shop does not act on is still acknowledged.
+        let other = br#"{"id":"evt_other","type":"customer.created","created":1,"data":{"object":{"id":"cus_1"}}}"#;
+        assert_eq!(post(addr, other, &sign(other, SECRET, now())).await, 200);
+    });
+    assert!(
+        Shop::open_blank(dir.path())
+            .unwrap()
+            .stripe_event_applied("evt_test_paid")
+            .unwrap()
+    );
+}
