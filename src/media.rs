@@ -735,6 +735,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), MediaError> {
     fs::create_dir_all(dir).map_err(write_error)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
     tmp.write_all(bytes).map_err(write_error)?;
+    // Temporary files are private (0600); the images we write are ordinary files (0644), so a
+    // web server or another account can serve what `media thumb` made.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))
+            .map_err(write_error)?;
+    }
     tmp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
 }

@@ -229,6 +229,12 @@ fn thumbnail_keeps_the_aspect_ratio_at_the_requested_width() {
     let (path, image, _dir) = thumb(&jpeg(1600, 1200), "photo.jpg", 400);
     assert_eq!((image.width(), image.height()), (400, 300));
     assert_eq!(path.file_name().unwrap(), "photo.jpg");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "an ordinary, readable file");
+    }
     assert_eq!(
         image::guess_format(&std::fs::read(&path).unwrap()).unwrap(),
         ImageFormat::Jpeg
