@@ -6,24 +6,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::localstripe::LocalStripe;
-use common::{blank_shop, flag, variant};
+use common::{blank_shop, buyer, flag, variant};
 use flagshop::checkout::{self, TestCard};
 use flagshop::payments::PaymentError;
-use flagshop::{Address, CustomerDetails, Error, PaymentStatus, Shop, StockReason};
-
-fn buyer() -> CustomerDetails {
-    CustomerDetails {
-        email: "buyer@example.com".into(),
-        name: "Olena Buyer".into(),
-        address: Address {
-            line1: "1 Main St".into(),
-            line2: String::new(),
-            city: "Springfield".into(),
-            postal_code: "12345".into(),
-            country: "US".into(),
-        },
-    }
-}
+use flagshop::{Error, PaymentStatus, Shop, StockReason};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -4,25 +4,11 @@ mod common;
 
 use std::sync::{Arc, Barrier};
 
-use common::{blank_shop, flag, variant};
+use common::{blank_shop, buyer, flag, variant};
 use flagshop::{
-    Address, CustomerDetails, DiscountCode, Error, PaymentStatus, PricingRules, ShippingRate, Shop,
+    CustomerDetails, DiscountCode, Error, PaymentStatus, PricingRules, ShippingRate, Shop,
     StockReason,
 };
-
-fn buyer() -> CustomerDetails {
-    CustomerDetails {
-        email: "buyer@example.com".into(),
-        name: "Olena Buyer".into(),
-        address: Address {
-            line1: "1 Main St".into(),
-            line2: String::new(),
-            city: "Springfield".into(),
-            postal_code: "12345".into(),
-            country: "us".into(),
-        },
-    }
-}
 
 fn lines(items: &[(&str, i64)]) -> Vec<(String, i64)> {
     items.iter().map(|(s, q)| (s.to_string(), *q)).collect()

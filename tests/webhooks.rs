@@ -6,9 +6,9 @@ mod common;
 use std::sync::Arc;
 
 use common::localstripe::LocalStripe;
-use common::{blank_shop, flag, variant};
+use common::{blank_shop, buyer, flag, variant};
 use flagshop::payments::webhook::sign;
-use flagshop::{Address, CustomerDetails, Money, PaymentStatus, Shop};
+use flagshop::{Money, PaymentStatus, Shop};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SECRET: &str = "whsec_test_flagshop";
@@ -45,19 +45,8 @@ fn deliveries_are_verified_and_applied_once() {
     ))
     .unwrap();
     let shop = Arc::new(shop);
-    let customer = CustomerDetails {
-        email: "buyer@example.com".into(),
-        name: "Olena Buyer".into(),
-        address: Address {
-            line1: "1 Main St".into(),
-            line2: String::new(),
-            city: "Springfield".into(),
-            postal_code: "12345".into(),
-            country: "US".into(),
-        },
-    };
     let order = shop
-        .place_order(&[("PL".into(), 2)], &customer, None)
+        .place_order(&[("PL".into(), 2)], &buyer(), None)
         .unwrap();
     shop.begin_payment_attempt(&order.number).unwrap();
 

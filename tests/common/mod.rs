@@ -3,7 +3,7 @@
 
 pub mod localstripe;
 
-use flagshop::{Currency, Money, NewProduct, NewVariant, Shop};
+use flagshop::{Address, Currency, CustomerDetails, Money, NewProduct, NewVariant, Shop};
 use tempfile::TempDir;
 
 /// A blank shop (no demo catalogue) in its own temporary directory.
@@ -42,5 +42,20 @@ pub fn flag(handle: &str, title: &str, variants: Vec<NewVariant>) -> NewProduct 
         options: vec!["Size".to_owned()],
         variants,
         ..NewProduct::default()
+    }
+}
+
+/// A customer with a valid US address.
+pub fn buyer() -> CustomerDetails {
+    CustomerDetails {
+        email: "buyer@example.com".into(),
+        name: "Olena Buyer".into(),
+        address: Address {
+            line1: "1 Main St".into(),
+            line2: String::new(),
+            city: "Springfield".into(),
+            postal_code: "12345".into(),
+            country: "US".into(),
+        },
     }
 }
