@@ -306,6 +306,19 @@ fn tax_and_shipping_come_from_the_settings() {
         .place_order(&lines(&[("PL", 1)]), &buyer(), None)
         .unwrap_err();
     assert_eq!(err.to_string(), "the shop does not ship to US");
+
+    let mut bad = shop.pricing_rules().unwrap();
+    bad.tax_rate_bps = 10_001;
+    assert!(shop.set_pricing_rules(&bad).is_err());
+    bad.tax_rate_bps = 0;
+    bad.shipping_rates[0].amount = -1;
+    let err = shop.set_pricing_rules(&bad).unwrap_err();
+    assert_eq!(err.to_string(), "shipping rate \"UA\" is negative");
+    assert_eq!(
+        shop.pricing_rules().unwrap().tax_rate_bps,
+        2000,
+        "refused rules are not saved"
+    );
 }
 
 #[test]
