@@ -19,4 +19,4 @@ test:
 	scripts/check-bindings.sh
 	npm --prefix ui run check
 	npm --prefix ui test
-	timeout 900 cargo test -p flagshop-desktop --test e2e -- --ignored
+	timeout 900 cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1

@@ -33,14 +33,14 @@ fn main() {
         .manage(shop)
         .register_asynchronous_uri_scheme_protocol("media", media::handle)
         .invoke_handler(tauri::generate_handler![
-            commands::shop_info,
-            commands::list_products,
-            commands::product,
-            commands::collections,
-            commands::cart,
-            commands::add_to_cart,
-            commands::set_cart_quantity,
-            commands::remove_from_cart,
+            commands::storefront::shop_info,
+            commands::storefront::list_products,
+            commands::storefront::product,
+            commands::storefront::collections,
+            commands::storefront::cart,
+            commands::storefront::add_to_cart,
+            commands::storefront::set_cart_quantity,
+            commands::storefront::remove_from_cart,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,9 +1,11 @@
-//! The commands the storefront calls: each takes typed arguments, runs one core call off the
-//! async runtime, and turns a core error into a [`CommandError`].
+//! The commands the UI calls, one module per area: each takes typed arguments, runs one core
+//! call off the async runtime, and turns a core error into a [`CommandError`].
+
+pub mod storefront;
 
 use std::sync::Arc;
 
-use flagshop::{Cart, Collection, Product, ProductPage, ProductQuery, Shop, ShopInfo};
+use flagshop::Shop;
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -56,7 +58,7 @@ impl From<flagshop::Error> for CommandError {
 }
 
 /// Runs `call` on the blocking pool: SQLite must not stall the async runtime.
-async fn on_shop<T: Send + 'static>(
+pub(crate) async fn on_shop<T: Send + 'static>(
     shop: &Arc<Shop>,
     call: impl FnOnce(&Shop) -> Result<T, flagshop::Error> + Send + 'static,
 ) -> Result<T, CommandError> {
@@ -73,58 +75,7 @@ async fn on_shop<T: Send + 'static>(
         .map_err(CommandError::from)
 }
 
-type Shared<'a> = State<'a, Arc<Shop>>;
-
-#[tauri::command]
-pub async fn shop_info(shop: Shared<'_>) -> Result<ShopInfo, CommandError> {
-    on_shop(&shop, |shop| shop.info()).await
-}
-
-#[tauri::command]
-pub async fn list_products(
-    shop: Shared<'_>,
-    query: ProductQuery,
-) -> Result<ProductPage, CommandError> {
-    on_shop(&shop, move |shop| shop.list_products(&query)).await
-}
-
-#[tauri::command]
-pub async fn product(shop: Shared<'_>, handle: String) -> Result<Product, CommandError> {
-    on_shop(&shop, move |shop| shop.product(&handle)).await
-}
-
-#[tauri::command]
-pub async fn collections(shop: Shared<'_>) -> Result<Vec<Collection>, CommandError> {
-    on_shop(&shop, |shop| shop.collections()).await
-}
-
-#[tauri::command]
-pub async fn cart(shop: Shared<'_>) -> Result<Cart, CommandError> {
-    on_shop(&shop, |shop| shop.cart()).await
-}
-
-#[tauri::command]
-pub async fn add_to_cart(
-    shop: Shared<'_>,
-    sku: String,
-    quantity: u32,
-) -> Result<Cart, CommandError> {
-    on_shop(&shop, move |shop| shop.add_to_cart(&sku, quantity)).await
-}
-
-#[tauri::command]
-pub async fn set_cart_quantity(
-    shop: Shared<'_>,
-    sku: String,
-    quantity: u32,
-) -> Result<Cart, CommandError> {
-    on_shop(&shop, move |shop| shop.set_cart_quantity(&sku, quantity)).await
-}
-
-#[tauri::command]
-pub async fn remove_from_cart(shop: Shared<'_>, sku: String) -> Result<Cart, CommandError> {
-    on_shop(&shop, move |shop| shop.remove_from_cart(&sku)).await
-}
+pub(crate) type Shared<'a> = State<'a, Arc<Shop>>;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,12 @@
 //! End to end on the real window: the built app under Xvfb, driven through tauri-driver and
-//! WebKitWebDriver, in a fresh shop of its own. Each step leaves a screenshot in `target/e2e/`.
+//! WebKitWebDriver, each scenario in a fresh shop of its own. Each step leaves a screenshot in
+//! `target/e2e/`, named after its scenario.
 //!
 //! Needs Xvfb, ImageMagick's `import`, `tauri-driver` and `WebKitWebDriver` (scripts/setup.sh
-//! installs them); `make test` runs it with `cargo test -p flagshop-desktop --test e2e -- --ignored`.
+//! installs them); `make test` runs it with
+//! `cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1`.
+
+mod storefront;
 
 use std::fs::File;
 use std::future::Future;
@@ -20,173 +24,73 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait for the page to reach an expected state.
 const STATE_TIMEOUT: Duration = Duration::from_secs(30);
 
-const SNAKE_ISLAND: &str = "ukraine-snake-island-flag";
+/// One scenario's world: a private X display, tauri-driver, a fresh data dir, and the place
+/// its screenshots go (`target/e2e/<scenario>-<step>.png`).
+pub struct Scenario {
+    pub app: PathBuf,
+    name: &'static str,
+    shots: PathBuf,
+    pub data_dir: tempfile::TempDir,
+    // Dropped in this order: the driver (and the app) before the display it draws on.
+    driver: Driver,
+    display: Display,
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; `make test` runs it"]
-async fn shopper_finds_the_snake_island_flag_and_the_cart_survives_a_restart() {
-    let app = PathBuf::from(env!("CARGO_BIN_EXE_flagshop-desktop"));
-    let shots = target_dir(&app).join("e2e");
-    std::fs::create_dir_all(&shots).expect("create target/e2e");
-    for old in std::fs::read_dir(&shots)
-        .expect("read target/e2e")
-        .flatten()
-    {
-        let _ = std::fs::remove_file(old.path());
+impl Scenario {
+    /// Starts the display and the driver; removes this scenario's screenshots of earlier runs.
+    pub fn start(name: &'static str) -> Scenario {
+        Scenario::start_with_env(name, &[])
     }
-    let data_dir = tempfile::tempdir().expect("temp data dir");
-    let display = Display::start(&shots);
-    let driver = Driver::start(&display, data_dir.path(), &shots);
-    let shoot = |name: &str| {
+
+    /// Like [`Scenario::start`], with extra environment for the app (e.g. the Stripe server).
+    pub fn start_with_env(name: &'static str, env: &[(&str, &str)]) -> Scenario {
+        let app = PathBuf::from(env!("CARGO_BIN_EXE_flagshop-desktop"));
+        let shots = target_dir(&app).join("e2e");
+        std::fs::create_dir_all(&shots).expect("create target/e2e");
+        let prefix = format!("{name}-");
+        for old in std::fs::read_dir(&shots)
+            .expect("read target/e2e")
+            .flatten()
+        {
+            if old.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(old.path());
+            }
+        }
+        let data_dir = tempfile::tempdir().expect("temp data dir");
+        let display = Display::start(&shots, name);
+        let driver = Driver::start(&display, data_dir.path(), &shots, name, env);
+        Scenario {
+            app,
+            name,
+            shots,
+            data_dir,
+            driver,
+            display,
+        }
+    }
+
+    /// Launches the app and connects to its window.
+    pub async fn launch(&self) -> Client {
+        self.driver.session(&self.app).await
+    }
+
+    /// Saves the screen as `target/e2e/<scenario>-<step>.png`.
+    pub fn shoot(&self, step: &str) {
         // Let transitions (200 ms or so) finish, so the picture shows the settled page.
         std::thread::sleep(Duration::from_millis(600));
-        display.screenshot(&shots.join(format!("{name}.png")));
-    };
-
-    // 1. The catalogue grid fills with the demo products and their images.
-    let client = driver.session(&app).await;
-    wait_for(&client, "the catalogue grid with loaded images", GRID_READY).await;
-    let cards = count(&client, "ul[aria-label='Products'] > li").await;
-    assert!(cards >= 24, "only {cards} products in the first page");
-    shoot("01-catalogue");
-
-    // 2. Searching "snake" finds the Snake Island flag.
-    // The label is for assistive technology only (visually hidden), so read it from the DOM.
-    let label = call(
-        "read the search label",
-        client.execute(
-            "return document.querySelector(\"label[for='search']\")?.textContent.trim();",
-            vec![],
-        ),
-    )
-    .await;
-    assert_eq!(label, json!("Search products"));
-    let search = call(
-        "find the search field",
-        client.find(Locator::Css("input[type='search']")),
-    )
-    .await;
-    call("type in the search field", search.send_keys("snake")).await;
-    wait_for(
-        &client,
-        "search results for snake",
-        &format!(
-            "const cards = [...document.querySelectorAll(\"ul[aria-label='Products'] a\")];
-             return document.querySelector('h1')?.textContent.includes('snake')
-                 && cards.some(a => a.dataset.handle === '{SNAKE_ISLAND}')
-                 && cards.every(a => a.textContent.toLowerCase().includes('snake'))
-                 && {IMAGES_LOADED};"
-        ),
-    )
-    .await;
-    shoot("02-search-snake");
-
-    // 3. Its product page.
-    call(
-        "open the Snake Island flag",
-        client.find(Locator::Css(&format!("a[data-handle='{SNAKE_ISLAND}']"))),
-    )
-    .await
-    .click()
-    .await
-    .expect("click the Snake Island card");
-    wait_for(
-        &client,
-        "the product page",
-        &format!(
-            "return document.querySelector('h1')?.textContent === 'Ukraine Snake Island Flag'
-                 && {IMAGES_LOADED};"
-        ),
-    )
-    .await;
-    shoot("03-product");
-
-    // 4. Choose 3x5 ft nylon: price and SKU follow.
-    for value in ["3x5 ft", "Nylon"] {
-        let option = call(
-            "find an option value",
-            client.find(Locator::XPath(&format!(
-                "//label[span[normalize-space()='{value}']]"
-            ))),
-        )
-        .await;
-        call("choose an option value", option.click()).await;
+        self.display
+            .screenshot(&self.shots.join(format!("{}-{step}.png", self.name)));
     }
-    wait_for(
-        &client,
-        "3x5 ft nylon at $39.00",
-        "return document.querySelector(\"[data-testid='price']\")?.textContent.trim() === '$39.00'
-             && document.body.textContent.includes('UA-SNK-3X5-NYL');",
-    )
-    .await;
-    shoot("04-variant-3x5-nylon");
-
-    // 5. Two in the cart: the count and the subtotal show it.
-    call(
-        "press +",
-        client.find(Locator::Css("button[aria-label='Increase quantity']")),
-    )
-    .await
-    .click()
-    .await
-    .expect("click +");
-    let add = call(
-        "find Add to cart",
-        client.find(Locator::XPath("//button[normalize-space()='Add to cart']")),
-    )
-    .await;
-    call("add to cart", add.click()).await;
-    wait_for(&client, "the cart with 2 items", CART_HAS_TWO).await;
-    shoot("05-cart");
-
-    // 6. Quit and start again: the cart is still there.
-    call("quit the app", client.close()).await;
-    let client = driver.session(&app).await;
-    wait_for(
-        &client,
-        "the cart button after the restart",
-        "return document.querySelector(\"button[aria-label^='Cart']\")
-             ?.getAttribute('aria-label') === 'Cart, 2 items';",
-    )
-    .await;
-    call(
-        "open the cart",
-        client.find(Locator::Css("button[aria-label^='Cart']")),
-    )
-    .await
-    .click()
-    .await
-    .expect("click the cart button");
-    wait_for(&client, "the cart after the restart", CART_HAS_TWO).await;
-    shoot("06-cart-after-restart");
-    call("quit the app", client.close()).await;
 }
 
 /// Every image in the viewport has loaded, and there is at least one.
-const IMAGES_LOADED: &str = "(() => {
+pub const IMAGES_LOADED: &str = "(() => {
     const seen = [...document.querySelectorAll('main img')].filter(img => {
         const r = img.getBoundingClientRect();
         return r.bottom > 0 && r.top < innerHeight;
     });
     return seen.length > 0 && seen.every(img => img.complete && img.naturalWidth > 0);
 })()";
-
-const GRID_READY: &str =
-    "return document.querySelectorAll(\"ul[aria-label='Products'] > li\").length >= 24
-    && (() => {
-        const seen = [...document.querySelectorAll('main img')].filter(img => {
-            const r = img.getBoundingClientRect();
-            return r.bottom > 0 && r.top < innerHeight;
-        });
-        return seen.length >= 4 && seen.every(img => img.complete && img.naturalWidth > 0);
-    })();";
-
-const CART_HAS_TWO: &str = "const dialog = document.querySelector(\"[role='dialog']\");
-    return document.querySelector(\"button[aria-label^='Cart']\")?.getAttribute('aria-label') === 'Cart, 2 items'
-        && dialog?.querySelector(\"[data-testid='subtotal']\")?.textContent.trim() === '$78.00'
-        && dialog.textContent.includes('Ukraine Snake Island Flag')
-        && dialog.textContent.includes('3x5 ft · Nylon')
-        && dialog.querySelector(\"input[type='number']\")?.value === '2';";
 
 /// `target/` of this build, from the path of the app binary (`target/debug/flagshop-desktop`).
 fn target_dir(app: &Path) -> PathBuf {
@@ -197,7 +101,7 @@ fn target_dir(app: &Path) -> PathBuf {
 }
 
 /// Runs one WebDriver call with a timeout, failing the test with `what` if it errs or hangs.
-async fn call<T, E: std::fmt::Debug>(what: &str, fut: impl Future<Output = Result<T, E>>) -> T {
+pub async fn call<T, E: std::fmt::Debug>(what: &str, fut: impl Future<Output = Result<T, E>>) -> T {
     match tokio::time::timeout(CALL_TIMEOUT, fut).await {
         Ok(Ok(value)) => value,
         Ok(Err(e)) => panic!("{what}: {e:?}"),
@@ -205,14 +109,20 @@ async fn call<T, E: std::fmt::Debug>(what: &str, fut: impl Future<Output = Resul
     }
 }
 
-async fn count(client: &Client, css: &str) -> usize {
+pub async fn count(client: &Client, css: &str) -> usize {
     call("count elements", client.find_all(Locator::Css(css)))
         .await
         .len()
 }
 
+/// Clicks the first element `locator` finds.
+pub async fn click(client: &Client, what: &str, locator: Locator<'_>) {
+    let element = call(what, client.find(locator)).await;
+    call(what, element.click()).await;
+}
+
 /// Polls `script` (a function body returning a boolean) until it returns true.
-async fn wait_for(client: &Client, what: &str, script: &str) {
+pub async fn wait_for(client: &Client, what: &str, script: &str) {
     let deadline = Instant::now() + STATE_TIMEOUT;
     loop {
         let value = call(what, client.execute(script, vec![])).await;
@@ -251,7 +161,7 @@ struct Display {
 }
 
 impl Display {
-    fn start(logs: &Path) -> Display {
+    fn start(logs: &Path, scenario: &str) -> Display {
         // A display number no other X server (or earlier run) holds.
         let number = (120..400)
             .find(|n| {
@@ -263,7 +173,7 @@ impl Display {
             .arg(format!(":{number}"))
             .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
-            .stderr(log_file(logs, "xvfb.log"))
+            .stderr(log_file(logs, &format!("{scenario}-xvfb.log")))
             .spawn()
             .expect("start Xvfb (apt-get install xvfb)");
         let display = Display { number, xvfb };
@@ -305,10 +215,17 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(display: &Display, data_dir: &Path, logs: &Path) -> Driver {
+    fn start(
+        display: &Display,
+        data_dir: &Path,
+        logs: &Path,
+        scenario: &str,
+        env: &[(&str, &str)],
+    ) -> Driver {
         let port = free_port();
         let native_port = free_port();
-        let process = Command::new("tauri-driver")
+        let mut command = Command::new("tauri-driver");
+        command
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("DISPLAY", display.name())
@@ -316,9 +233,11 @@ impl Driver {
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("FLAGSHOP_DATA_DIR", data_dir)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
-            .stdout(log_file(logs, "tauri-driver.log"))
-            .stderr(log_file(logs, "tauri-driver.err.log"))
+            .stdout(log_file(logs, &format!("{scenario}-tauri-driver.log")))
+            .stderr(log_file(logs, &format!("{scenario}-tauri-driver.err.log")));
+        let process = command
             .spawn()
             .expect("start tauri-driver (cargo install tauri-driver --locked)");
         let driver = Driver { port, process };
