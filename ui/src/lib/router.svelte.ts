@@ -1,11 +1,45 @@
-// Two pages, addressed by the URL hash so that the back shortcut and a reload keep the place:
-// `#/` is the catalogue, `#/product/<handle>` a product page.
+// The pages, addressed by the URL hash so that the back shortcut and a reload keep the place.
+// The storefront: `#/` the catalogue, `#/product/<handle>`, `#/checkout`, `#/order/<number>`
+// (the confirmation). The back office: `#/admin/<section>` and `#/admin/<section>/<id>`.
 
-export type Route = { name: 'catalogue' } | { name: 'product'; handle: string };
+export const adminSections = [
+  'dashboard',
+  'orders',
+  'products',
+  'inventory',
+  'customers',
+  'lab',
+  'settings',
+] as const;
+
+export type AdminSection = (typeof adminSections)[number];
+
+export type Route =
+  | { name: 'catalogue' }
+  | { name: 'product'; handle: string }
+  | { name: 'checkout' }
+  | { name: 'order'; number: string }
+  | { name: 'admin'; section: AdminSection; id?: string };
+
+function isAdminSection(value: string): value is AdminSection {
+  return (adminSections as readonly string[]).includes(value);
+}
 
 export function parseHash(hash: string): Route {
-  const match = /^#\/product\/([^/]+)$/.exec(hash);
-  if (match?.[1]) return { name: 'product', handle: decodeURIComponent(match[1]) };
+  const [page, arg, id, ...rest] = hash.replace(/^#\/?/, '').split('/');
+  const decoded = arg === undefined ? undefined : decodeURIComponent(arg);
+  if (rest.length > 0) return { name: 'catalogue' };
+  if (page === 'product' && decoded && id === undefined) return { name: 'product', handle: decoded };
+  if (page === 'checkout' && arg === undefined) return { name: 'checkout' };
+  if (page === 'order' && decoded && id === undefined) return { name: 'order', number: decoded };
+  if (page === 'admin') {
+    if (decoded === undefined) return { name: 'admin', section: 'dashboard' };
+    if (isAdminSection(decoded)) {
+      return id
+        ? { name: 'admin', section: decoded, id: decodeURIComponent(id) }
+        : { name: 'admin', section: decoded };
+    }
+  }
   return { name: 'catalogue' };
 }
 
@@ -13,7 +47,18 @@ export function productHref(handle: string): string {
   return `#/product/${encodeURIComponent(handle)}`;
 }
 
+export function orderHref(number: string): string {
+  return `#/order/${encodeURIComponent(number)}`;
+}
+
+export function adminHref(section: AdminSection, id?: string): string {
+  return id === undefined
+    ? `#/admin/${section}`
+    : `#/admin/${section}/${encodeURIComponent(id)}`;
+}
+
 export const catalogueHref = '#/';
+export const checkoutHref = '#/checkout';
 
 class Router {
   route = $state<Route>(parseHash(window.location.hash));
