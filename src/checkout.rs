@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::orders::CancelStep;
 use crate::payments::{
-    Decline, Outcome, PaymentError, PaymentIntent, PaymentIntentStatus, ServerKind, StripeClient,
+    Decline, Outcome, PaymentError, PaymentIntent, PaymentIntentStatus, RefundStatus, ServerKind,
+    StripeClient,
 };
 use crate::{Error, Order, Shop};
 
@@ -211,6 +213,91 @@ pub async fn refund(
     .await
 }
 
+/// Cancels order `number`, after the owner confirmed:
+///
+/// - not paid (pending, awaiting authentication, failed): its PaymentIntent, if any, is
+///   cancelled at Stripe so that no later confirmation can charge it, its reserved stock is
+///   released, and its payment becomes `voided`;
+/// - paid and not fulfilled: what is left is refunded through Stripe and every line restocked,
+///   then it is cancelled (an order already refunded in full is just cancelled and restocked).
+///
+/// Refused with [`Error::Forbidden`] when it is already cancelled, when it is fulfilled and not
+/// refunded in full, and when Stripe reports the payment went through (or is processing) since
+/// the order was last updated: the order is brought up to date and the owner decides again.
+pub async fn cancel(shop: &Arc<Shop>, client: &StripeClient, number: &str) -> Result<Order, Error> {
+    let step = blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.prepare_cancel(&number)
+    })
+    .await?;
+    match step {
+        CancelStep::Void {
+            payment_intent: Some(intent),
+            idempotency_key,
+        } => {
+            // Read the payment back before voiding it: the customer may have paid meanwhile.
+            let pi = client.retrieve_payment_intent(&intent).await?;
+            match pi.status {
+                PaymentIntentStatus::Canceled => {}
+                PaymentIntentStatus::Succeeded | PaymentIntentStatus::Processing => {
+                    let at_stripe = pi.status.clone();
+                    let order = apply_outcome(shop, number, Outcome::Other(pi)).await?;
+                    return Err(Error::forbidden(
+                        &order.number,
+                        format!(
+                            "cannot be cancelled as unpaid: its payment is {at_stripe} at \
+                             Stripe; the order is now {}",
+                            order.payment_status.as_str()
+                        ),
+                    ));
+                }
+                // The idempotency key makes a retried cancel harmless on Stripe; localstripe
+                // ignores the key, and answers 400 to a second cancel, which the `Canceled`
+                // arm above avoids by reading the intent first.
+                _ => {
+                    client
+                        .cancel_payment_intent(&intent, &idempotency_key)
+                        .await?;
+                }
+            }
+        }
+        CancelStep::Void { .. } | CancelStep::Close => {}
+        CancelStep::Refund => {
+            refund(shop, client, number, None, true).await?;
+        }
+    }
+    blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.finish_cancel(&number)
+    })
+    .await
+}
+
+/// Records the refunds Stripe has for the order's PaymentIntent that the shop does not know
+/// yet (made in the Stripe dashboard, say), by refund id; nothing is restocked, since the
+/// owner did not say the goods came back.
+async fn record_stripe_refunds(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    number: &str,
+    payment_intent: &str,
+) -> Result<(), Error> {
+    let mut refunds = client.list_refunds(payment_intent).await?;
+    // A failed or cancelled refund gave nothing back.
+    refunds.retain(|r| matches!(r.status, RefundStatus::Succeeded | RefundStatus::Pending));
+    refunds.sort_by_key(|r| r.created);
+    blocking(shop, {
+        let number = number.to_owned();
+        move |shop| {
+            for refund in refunds {
+                shop.record_refund(&number, &refund.id, refund.amount.amount, false)?;
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
 /// What [`sync_events`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
@@ -270,30 +357,51 @@ async fn apply_event(
     client: &StripeClient,
     event: &crate::payments::Event,
 ) -> Result<bool, Error> {
-    // Only payment outcomes for now; the PaymentIntent is read back before acting.
+    // Payment outcomes, and refunds made outside the app. Only the PaymentIntent's id is taken
+    // from the event: the intent, or its refunds, are read back from Stripe before acting.
+    let refunded = event.event_type == "charge.refunded";
     let intent = match event.event_type.as_str() {
         kind if kind.starts_with("payment_intent.") => event.object_id.clone(),
+        // The event's object is the charge, which names its PaymentIntent.
+        "charge.refunded" => match event.object.get("payment_intent") {
+            Some(serde_json::Value::String(id)) => Some(id.clone()),
+            Some(object) => object
+                .get("id")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned),
+            None => None,
+        },
         _ => None,
     };
     let Some(intent) = intent else {
         return Ok(false);
     };
-    let number = blocking(shop, move |shop| shop.order_for_payment_intent(&intent)).await?;
+    let number = blocking(shop, {
+        let intent = intent.clone();
+        move |shop| shop.order_for_payment_intent(&intent)
+    })
+    .await?;
     let Some(number) = number else {
         return Ok(false);
     };
-    refresh(shop, client, &number).await?;
+    if refunded {
+        record_stripe_refunds(shop, client, &number, &intent).await?;
+    } else {
+        refresh(shop, client, &number).await?;
+    }
     Ok(true)
 }
 
 async fn apply_outcome(shop: &Arc<Shop>, number: &str, outcome: Outcome) -> Result<Order, Error> {
     let number = number.to_owned();
     blocking(shop, move |shop| match outcome {
-        Outcome::Succeeded(pi) => shop.mark_paid(&number, &paid_message(&pi)),
+        Outcome::Succeeded(pi) => shop.mark_paid(&number, &paid_message(&pi), pi.card.as_ref()),
         Outcome::RequiresAction(_) => shop.mark_requires_action(&number),
         Outcome::Declined(decline) => shop.mark_payment_failed(&number, &decline_message(&decline)),
         Outcome::Other(pi) => match &pi.status {
-            PaymentIntentStatus::Succeeded => shop.mark_paid(&number, &paid_message(&pi)),
+            PaymentIntentStatus::Succeeded => {
+                shop.mark_paid(&number, &paid_message(&pi), pi.card.as_ref())
+            }
             PaymentIntentStatus::RequiresAction => shop.mark_requires_action(&number),
             PaymentIntentStatus::RequiresPaymentMethod if pi.last_payment_error.is_some() => {
                 let decline = pi.last_payment_error.as_ref().expect("checked above");

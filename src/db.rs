@@ -15,6 +15,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/001_catalogue.sql"),
     include_str!("../migrations/002_carts.sql"),
     include_str!("../migrations/003_orders.sql"),
+    include_str!("../migrations/004_back_office.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -62,6 +62,10 @@ pub enum Error {
     },
     #[error("unknown order \"{0}\"")]
     UnknownOrder(String),
+    /// An order action its state does not allow, e.g. fulfilling an unpaid order; `reason`
+    /// says why, in words the owner can act on.
+    #[error("order {order} {reason}")]
+    Forbidden { order: String, reason: String },
     #[error("unknown image \"{0}\"")]
     UnknownImage(String),
     #[error(transparent)]
@@ -79,5 +83,12 @@ pub enum Error {
 impl Error {
     pub(crate) fn invalid(message: impl Into<String>) -> Error {
         Error::Invalid(message.into())
+    }
+
+    pub(crate) fn forbidden(order: &str, reason: impl Into<String>) -> Error {
+        Error::Forbidden {
+            order: order.to_owned(),
+            reason: reason.into(),
+        }
     }
 }

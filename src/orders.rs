@@ -11,6 +11,7 @@ use ts_rs::TS;
 use crate::catalogue::shop_currency;
 use crate::inventory::{self, StockReason};
 use crate::money::{Currency, Money};
+use crate::payments::CardSummary;
 use crate::pricing::{self, Discount, PricingRules, Totals};
 use crate::{Error, Shop};
 
@@ -104,12 +105,23 @@ pub struct Order {
     /// `unfulfilled` or `fulfilled`.
     pub fulfillment_status: String,
     pub payment_intent_id: Option<String>,
+    /// The card it was paid with, as Stripe reports it (e.g. "visa"), once paid.
+    pub card_brand: Option<String>,
+    /// The card's last four digits, once paid.
+    pub card_last4: Option<String>,
     pub payment_attempts: i64,
     pub amount_refunded: i64,
+    /// Set when fulfilled: the carrier is optional, the tracking number is not.
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
     pub lines: Vec<OrderLine>,
     /// Oldest first.
     pub events: Vec<OrderEvent>,
+    /// ISO-8601 UTC times.
     pub created_at: String,
+    pub paid_at: Option<String>,
+    pub fulfilled_at: Option<String>,
+    pub cancelled_at: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -341,14 +353,17 @@ impl Shop {
         )?;
         let payment = PaymentStatus::parse(&payment)?;
         if status == "cancelled" || payment.is_settled() || payment == PaymentStatus::Voided {
-            return Err(Error::invalid(format!(
-                "order {number} cannot be paid: it is {}",
-                if status == "cancelled" {
-                    "cancelled"
-                } else {
-                    payment.as_str()
-                }
-            )));
+            return Err(Error::forbidden(
+                number,
+                format!(
+                    "cannot be paid: it is {}",
+                    if status == "cancelled" {
+                        "cancelled"
+                    } else {
+                        payment.as_str()
+                    }
+                ),
+            ));
         }
         if !has_active_reservation(&tx, id)? {
             reserve_order_stock(&tx, id)?;
@@ -370,9 +385,15 @@ impl Shop {
         Ok(attempt)
     }
 
-    /// The payment succeeded: the order is paid and its reserved stock becomes sold. Applying it
-    /// again changes nothing.
-    pub fn mark_paid(&self, number: &str, detail: &str) -> Result<Order, Error> {
+    /// The payment succeeded: the order is paid, its reserved stock becomes sold, and the
+    /// card's brand and last four digits (when Stripe told them) are kept for the order page.
+    /// Applying it again changes nothing.
+    pub fn mark_paid(
+        &self,
+        number: &str,
+        detail: &str,
+        card: Option<&CardSummary>,
+    ) -> Result<Order, Error> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = order_id(&tx, number)?;
@@ -380,6 +401,16 @@ impl Shop {
         if !payment.is_settled() {
             sell_order_stock(&tx, id)?;
             set_payment_status(&tx, id, PaymentStatus::Paid)?;
+            tx.execute(
+                "UPDATE orders SET paid_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                     card_brand = ?2, card_last4 = ?3
+                 WHERE id = ?1",
+                params![
+                    id,
+                    card.and_then(|c| c.brand.as_deref()),
+                    card.and_then(|c| c.last4.as_deref())
+                ],
+            )?;
             add_event(&tx, id, "paid", detail)?;
         }
         tx.commit()?;
@@ -422,11 +453,13 @@ impl Shop {
         let id = order_id(&conn, number)?;
         let order = load_order(&conn, id)?;
         if !order.payment_status.is_settled() {
-            return Err(Error::invalid(format!(
-                "order {} cannot be refunded: it is {}",
-                order.number,
-                order.payment_status.as_str()
-            )));
+            return Err(Error::forbidden(
+                &order.number,
+                format!(
+                    "cannot be refunded: it is {}",
+                    order.payment_status.as_str()
+                ),
+            ));
         }
         let left = order.totals.total - order.amount_refunded;
         let amount = amount.unwrap_or(left);
@@ -451,7 +484,9 @@ impl Shop {
     }
 
     /// Records a refund the payment server made (once per refund id), optionally putting the
-    /// order's goods back in stock as `returned`.
+    /// order's goods back in stock as `returned`. Restocking never returns more than the order
+    /// sold, so asking again (say, after a webhook recorded the same refund first without a
+    /// restock) returns only what is still out.
     pub fn record_refund(
         &self,
         number: &str,
@@ -467,42 +502,46 @@ impl Shop {
             params![id, refund_id, amount],
         )?;
         if inserted == 1 {
-            let (refunded, total): (i64, i64) = tx.query_row(
+            let (refunded, total, currency): (i64, i64, String) = tx.query_row(
+                "SELECT amount_refunded, total, currency FROM orders WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
+            let currency = Currency::new(&currency)?;
+            let money = |a| Money::new(a, currency);
+            // Stripe never refunds more than was paid, but an emulator may: say so rather than
+            // fail on the table's constraint.
+            if refunded + amount > total {
+                return Err(Error::forbidden(
+                    number,
+                    format!(
+                        "cannot record refund {refund_id} of {}: only {} is left to refund",
+                        money(amount),
+                        money(total - refunded)
+                    ),
+                ));
+            }
+            tx.execute(
                 "UPDATE orders SET amount_refunded = amount_refunded + ?2,
                      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-                 WHERE id = ?1 RETURNING amount_refunded, total",
+                 WHERE id = ?1",
                 params![id, amount],
-                |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
-            let status = if refunded >= total {
+            let status = if refunded + amount >= total {
                 PaymentStatus::Refunded
             } else {
                 PaymentStatus::PartiallyRefunded
             };
             set_payment_status(&tx, id, status)?;
-            let currency = shop_currency(&tx)?;
             add_event(
                 &tx,
                 id,
                 "refunded",
-                &format!("Refunded {} ({refund_id})", Money::new(amount, currency)),
+                &format!("Refunded {} ({refund_id})", money(amount)),
             )?;
-            if restock {
-                let lines: Vec<(i64, i64)> = tx
-                    .prepare("SELECT variant_id, quantity FROM order_lines WHERE order_id = ?1")?
-                    .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect::<Result<_, _>>()?;
-                for (variant, quantity) in lines {
-                    inventory::record_movement(
-                        &tx,
-                        crate::catalogue::VariantId(variant),
-                        quantity,
-                        StockReason::Returned,
-                        Some(id),
-                        "Restocked with a refund",
-                    )?;
-                }
-            }
+        }
+        if restock {
+            restock_order(&tx, id, "Restocked with a refund")?;
         }
         tx.commit()?;
         load_order(&conn, id)
@@ -550,6 +589,115 @@ impl Shop {
             })?)
     }
 
+    /// Marks a paid order fulfilled, shipped by `carrier` (optional) with `tracking`.
+    ///
+    /// Refused with [`Error::Forbidden`] for an order that is not paid (pending, awaiting
+    /// authentication, failed or voided), refunded in full, cancelled or already fulfilled, and
+    /// with [`Error::Invalid`] for an empty tracking number.
+    pub fn fulfil_order(
+        &self,
+        number: &str,
+        carrier: Option<&str>,
+        tracking: &str,
+    ) -> Result<Order, Error> {
+        let tracking = tracking.trim();
+        if tracking.is_empty() {
+            return Err(Error::invalid(
+                "a tracking number is needed to fulfil an order",
+            ));
+        }
+        let carrier = carrier.map(str::trim).filter(|c| !c.is_empty());
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = order_id(&tx, number)?;
+        let state = order_state(&tx, id)?;
+        fulfil_refusal(&state).map_or(Ok(()), |reason| {
+            Err(Error::forbidden(&state.number, reason))
+        })?;
+        tx.execute(
+            "UPDATE orders SET fulfillment_status = 'fulfilled', carrier = ?2, tracking_number = ?3,
+                 fulfilled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ?1",
+            params![id, carrier, tracking],
+        )?;
+        let message = match carrier {
+            Some(carrier) => format!("Fulfilled: shipped with {carrier}, tracking {tracking}"),
+            None => format!("Fulfilled: tracking {tracking}"),
+        };
+        add_event(&tx, id, "fulfilled", &message)?;
+        tx.commit()?;
+        tracing::info!(order = %state.number, "order fulfilled");
+        load_order(&conn, id)
+    }
+
+    /// Adds the owner's note to the order's timeline. An empty note is refused.
+    pub fn add_order_note(&self, number: &str, text: &str) -> Result<Order, Error> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::invalid("a note cannot be empty"));
+        }
+        let conn = self.conn();
+        let id = order_id(&conn, number)?;
+        add_event(&conn, id, "note", text)?;
+        load_order(&conn, id)
+    }
+
+    /// What cancelling the order takes, or why it cannot be cancelled ([`Error::Forbidden`]).
+    pub(crate) fn prepare_cancel(&self, number: &str) -> Result<CancelStep, Error> {
+        let conn = self.conn();
+        let id = order_id(&conn, number)?;
+        let state = order_state(&conn, id)?;
+        cancel_step(&state).map_err(|reason| Error::forbidden(&state.number, reason))
+    }
+
+    /// Cancels the order once nothing is left to pay back: releases its reservation, voids its
+    /// payment when there was one (the caller cancelled the PaymentIntent at Stripe first), or,
+    /// when it was refunded in full before shipping, puts its goods back in stock. Checked
+    /// again here, under the write lock: the order may have moved since [`Self::prepare_cancel`].
+    pub(crate) fn finish_cancel(&self, number: &str) -> Result<Order, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = order_id(&tx, number)?;
+        let state = order_state(&tx, id)?;
+        let message = match cancel_step(&state).map_err(|r| Error::forbidden(&state.number, r))? {
+            CancelStep::Void { payment_intent, .. } => {
+                release_reservations(&tx, id)?;
+                match payment_intent {
+                    Some(intent) => {
+                        set_payment_status(&tx, id, PaymentStatus::Voided)?;
+                        format!("Cancelled: reserved stock released, payment {intent} voided")
+                    }
+                    None => "Cancelled: reserved stock released".to_owned(),
+                }
+            }
+            CancelStep::Refund => {
+                return Err(Error::forbidden(
+                    &state.number,
+                    "cannot be cancelled yet: it was paid and not refunded in full",
+                ));
+            }
+            CancelStep::Close if state.fulfilled => {
+                "Cancelled after a full refund (already shipped: nothing restocked)".to_owned()
+            }
+            CancelStep::Close => {
+                restock_order(&tx, id, "Restocked: order cancelled")?;
+                "Cancelled after a full refund".to_owned()
+            }
+        };
+        tx.execute(
+            "UPDATE orders SET status = 'cancelled',
+                 cancelled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ?1",
+            [id],
+        )?;
+        add_event(&tx, id, "cancelled", &message)?;
+        tx.commit()?;
+        tracing::info!(order = %state.number, "order cancelled");
+        load_order(&conn, id)
+    }
+
     fn update_unsettled(
         &self,
         number: &str,
@@ -573,6 +721,140 @@ impl Shop {
         tx.commit()?;
         load_order(&conn, id)
     }
+}
+
+/// What cancelling an order takes, decided from its state alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CancelStep {
+    /// Not paid: release the reservation and void the PaymentIntent, if there is one, at
+    /// Stripe first (with this idempotency key).
+    Void {
+        payment_intent: Option<String>,
+        idempotency_key: String,
+    },
+    /// Paid and not shipped: refund what is left (restocking), then cancel.
+    Refund,
+    /// Refunded in full already: cancel, restocking what was not shipped.
+    Close,
+}
+
+/// The parts of an order its actions are decided on.
+struct OrderState {
+    id: i64,
+    number: String,
+    cancelled: bool,
+    payment: PaymentStatus,
+    fulfilled: bool,
+    payment_intent: Option<String>,
+}
+
+fn order_state(conn: &Connection, id: i64) -> Result<OrderState, Error> {
+    let (number, status, payment, fulfillment, payment_intent): (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    ) = conn
+        .prepare_cached(
+            "SELECT number, status, payment_status, fulfillment_status, payment_intent_id
+             FROM orders WHERE id = ?1",
+        )?
+        .query_row([id], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?;
+    Ok(OrderState {
+        id,
+        number,
+        cancelled: status == "cancelled",
+        payment: PaymentStatus::parse(&payment)?,
+        fulfilled: fulfillment == "fulfilled",
+        payment_intent,
+    })
+}
+
+/// Why the order cannot be fulfilled, if it cannot.
+fn fulfil_refusal(state: &OrderState) -> Option<String> {
+    let reason = if state.cancelled {
+        "cannot be fulfilled: it is cancelled".to_owned()
+    } else if state.fulfilled {
+        "is already fulfilled".to_owned()
+    } else {
+        match state.payment {
+            PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => return None,
+            PaymentStatus::Refunded => "cannot be fulfilled: it was refunded in full".to_owned(),
+            PaymentStatus::Failed => "cannot be fulfilled: its payment failed".to_owned(),
+            PaymentStatus::Voided => "cannot be fulfilled: its payment was voided".to_owned(),
+            unpaid @ (PaymentStatus::Pending | PaymentStatus::RequiresAction) => {
+                format!("cannot be fulfilled: it is not paid ({})", unpaid.as_str())
+            }
+        }
+    };
+    Some(reason)
+}
+
+/// What cancelling the order takes, or why it cannot be cancelled.
+fn cancel_step(state: &OrderState) -> Result<CancelStep, String> {
+    if state.cancelled {
+        return Err("is already cancelled".to_owned());
+    }
+    match state.payment {
+        PaymentStatus::Pending
+        | PaymentStatus::RequiresAction
+        | PaymentStatus::Failed
+        | PaymentStatus::Voided => Ok(CancelStep::Void {
+            payment_intent: state.payment_intent.clone(),
+            idempotency_key: format!("order-{}-cancel", state.id),
+        }),
+        PaymentStatus::Paid | PaymentStatus::PartiallyRefunded if state.fulfilled => Err(
+            "cannot be cancelled: it is fulfilled, and a fulfilled order cannot be cancelled \
+             without a refund; refund it in full first"
+                .to_owned(),
+        ),
+        PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => Ok(CancelStep::Refund),
+        PaymentStatus::Refunded => Ok(CancelStep::Close),
+    }
+}
+
+/// Puts back in stock, as `returned`, what the order sold and has not yet returned. Returns
+/// the number of units.
+fn restock_order(tx: &Connection, order: i64, note: &str) -> Result<i64, Error> {
+    // Sales are negative and returns positive, so minus their sum is what is still out.
+    let out: Vec<(i64, i64)> = tx
+        .prepare_cached(
+            "SELECT variant_id, -sum(delta) FROM stock_ledger
+             WHERE order_id = ?1 AND reason IN ('sold', 'returned')
+             GROUP BY variant_id HAVING -sum(delta) > 0 ORDER BY variant_id",
+        )?
+        .query_map([order], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut units = 0;
+    for (variant, quantity) in out {
+        inventory::record_movement(
+            tx,
+            crate::catalogue::VariantId(variant),
+            quantity,
+            StockReason::Returned,
+            Some(order),
+            note,
+        )?;
+        units += quantity;
+    }
+    if units > 0 {
+        add_event(
+            tx,
+            order,
+            "restocked",
+            &format!("{units} item(s) put back in stock"),
+        )?;
+    }
+    Ok(units)
 }
 
 fn pricing_rules(conn: &Connection) -> Result<PricingRules, Error> {
@@ -952,7 +1234,8 @@ fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
                     o.ship_postal_code, o.ship_country, o.currency, o.subtotal, o.discount,
                     o.shipping, o.tax, o.total, o.discount_code, o.status, o.payment_status,
                     o.fulfillment_status, o.payment_intent_id, o.payment_attempts,
-                    o.amount_refunded, o.created_at
+                    o.amount_refunded, o.created_at, o.card_brand, o.card_last4, o.carrier,
+                    o.tracking_number, o.paid_at, o.fulfilled_at, o.cancelled_at
              FROM orders o WHERE o.id = ?1",
         )?
         .query_row([id], |row| order_from_row(id, row))??;
@@ -1019,10 +1302,76 @@ fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Erro
         payment_status: payment,
         fulfillment_status: row.get(17)?,
         payment_intent_id: row.get(18)?,
+        card_brand: row.get(22)?,
+        card_last4: row.get(23)?,
         payment_attempts: row.get(19)?,
         amount_refunded: row.get(20)?,
+        carrier: row.get(24)?,
+        tracking_number: row.get(25)?,
         lines: Vec::new(),
         events: Vec::new(),
         created_at: row.get(21)?,
+        paid_at: row.get(26)?,
+        fulfilled_at: row.get(27)?,
+        cancelled_at: row.get(28)?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(cancelled: bool, payment: PaymentStatus, fulfilled: bool) -> OrderState {
+        OrderState {
+            id: 7,
+            number: "FS-1007".into(),
+            cancelled,
+            payment,
+            fulfilled,
+            payment_intent: Some("pi_1".into()),
+        }
+    }
+
+    #[test]
+    fn only_paid_open_unfulfilled_orders_can_be_fulfilled() {
+        use PaymentStatus::*;
+        for payment in [Paid, PartiallyRefunded] {
+            assert_eq!(fulfil_refusal(&state(false, payment, false)), None);
+            assert!(fulfil_refusal(&state(true, payment, false)).is_some());
+            assert!(fulfil_refusal(&state(false, payment, true)).is_some());
+        }
+        for payment in [Pending, RequiresAction, Failed, Voided, Refunded] {
+            assert!(
+                fulfil_refusal(&state(false, payment, false)).is_some(),
+                "{payment:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn cancelling_voids_refunds_or_closes_by_state() {
+        use PaymentStatus::*;
+        for payment in [Pending, RequiresAction, Failed] {
+            assert_eq!(
+                cancel_step(&state(false, payment, false)),
+                Ok(CancelStep::Void {
+                    payment_intent: Some("pi_1".into()),
+                    idempotency_key: "order-7-cancel".into()
+                })
+            );
+        }
+        for payment in [Paid, PartiallyRefunded] {
+            assert_eq!(
+                cancel_step(&state(false, payment, false)),
+                Ok(CancelStep::Refund)
+            );
+            assert!(cancel_step(&state(false, payment, true)).is_err());
+        }
+        assert_eq!(
+            cancel_step(&state(false, Refunded, true)),
+            Ok(CancelStep::Close)
+        );
+        assert!(cancel_step(&state(true, Refunded, false)).is_err());
+        assert!(cancel_step(&state(true, Pending, false)).is_err());
+    }
 }

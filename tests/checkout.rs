@@ -173,7 +173,7 @@ fn a_paid_order_cannot_be_paid_again() {
             "pm_card_visa",
         ))
         .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err}");
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
     assert_eq!(stock(&shop), (4, 0, 4));
 }
 

@@ -80,7 +80,7 @@ fn payment_turns_the_reservation_into_a_sale_once() {
         .place_order(&lines(&[("PL", 2)]), &buyer(), None)
         .unwrap();
     assert_eq!(shop.begin_payment_attempt(&order.number).unwrap(), 1);
-    let paid = shop.mark_paid(&order.number, "Paid by card").unwrap();
+    let paid = shop.mark_paid(&order.number, "Paid by card", None).unwrap();
     assert_eq!(paid.payment_status, PaymentStatus::Paid);
     assert_eq!(available(&shop, "PL"), (3, 0, 3));
     let sale = &shop.stock_history("PL").unwrap()[0];
@@ -90,7 +90,7 @@ fn payment_turns_the_reservation_into_a_sale_once() {
     );
 
     // The same success again (a webhook and a poll) changes nothing.
-    shop.mark_paid(&order.number, "Paid by card").unwrap();
+    shop.mark_paid(&order.number, "Paid by card", None).unwrap();
     assert_eq!(available(&shop, "PL"), (3, 0, 3));
     assert_eq!(shop.stock_history("PL").unwrap().len(), 2);
     // An older failure arriving late does not move the order backwards.
@@ -126,7 +126,7 @@ fn a_failed_payment_releases_stock_and_a_retry_reserves_it_again() {
 
     assert_eq!(shop.begin_payment_attempt(&order.number).unwrap(), 2);
     assert_eq!(available(&shop, "DE"), (2, 2, 0));
-    shop.mark_paid(&order.number, "").unwrap();
+    shop.mark_paid(&order.number, "", None).unwrap();
     assert_eq!(available(&shop, "DE"), (0, 0, 0));
 }
 
@@ -140,7 +140,7 @@ fn a_retry_is_refused_when_the_stock_went_elsewhere() {
     let second = shop
         .place_order(&lines(&[("DE", 2)]), &buyer(), None)
         .unwrap();
-    shop.mark_paid(&second.number, "").unwrap();
+    shop.mark_paid(&second.number, "", None).unwrap();
     let err = shop.begin_payment_attempt(&first.number).unwrap_err();
     assert_eq!(err.to_string(), "only 0 of \"DE\" available (asked for 2)");
 }
@@ -174,7 +174,7 @@ fn expired_reservations_stop_counting_and_are_released() {
     assert!(order.events.iter().any(|e| e.kind == "reservation_expired"));
 
     // Paid after all, while the stock is still there: it is sold normally.
-    shop.mark_paid(&order.number, "").unwrap();
+    shop.mark_paid(&order.number, "", None).unwrap();
     assert_eq!(available(&shop, "DE"), (0, 0, 0));
 }
 
@@ -189,8 +189,8 @@ fn payment_after_the_stock_was_sold_elsewhere_marks_the_order_oversold() {
     let other = shop
         .place_order(&lines(&[("DE", 2)]), &buyer(), None)
         .unwrap();
-    shop.mark_paid(&other.number, "").unwrap();
-    let late = shop.mark_paid(&late.number, "").unwrap();
+    shop.mark_paid(&other.number, "", None).unwrap();
+    let late = shop.mark_paid(&late.number, "", None).unwrap();
     assert_eq!(late.payment_status, PaymentStatus::Paid);
     assert!(
         late.events.iter().any(|e| e.kind == "oversold"),
@@ -215,7 +215,7 @@ fn twenty_concurrent_checkouts_of_five_units_sell_exactly_five() {
                 barrier.wait();
                 match shop.place_order(&lines(&[("PL", 1)]), &buyer(), None) {
                     Ok(order) => {
-                        shop.mark_paid(&order.number, "").unwrap();
+                        shop.mark_paid(&order.number, "", None).unwrap();
                         Ok(())
                     }
                     Err(e) => Err(e.to_string()),

@@ -10,9 +10,10 @@ use serde_json::Value;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
 use stripe_client_core::{RequestBuilder, StripeMethod, StripeRequest};
 use stripe_core::payment_intent::{
-    ConfirmPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent, UpdatePaymentIntent,
+    CancelPaymentIntent, ConfirmPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent,
+    UpdatePaymentIntent,
 };
-use stripe_core::refund::{CreateRefund, RetrieveRefund};
+use stripe_core::refund::{CreateRefund, ListRefund, RetrieveRefund};
 use tracing::Instrument;
 
 use super::PaymentError;
@@ -211,6 +212,21 @@ impl StripeClient {
         parse(&json, PaymentIntent::from_json)
     }
 
+    /// Cancels (voids) the PaymentIntent `id`, so that no later confirmation can charge it.
+    /// The server refuses ([`PaymentError::Rejected`]) an intent that succeeded or is being
+    /// processed: read it back and act on what it says.
+    pub async fn cancel_payment_intent(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, PaymentError> {
+        let key = idempotency(idempotency_key)?;
+        // No `expand`: localstripe refuses any parameter on cancel.
+        let request = CancelPaymentIntent::new(id);
+        let json = self.send(|| request.build(), Some(&key)).await?;
+        parse(&json, PaymentIntent::from_json)
+    }
+
     /// **Emulator only** (localstripe's `/_authenticate`, what its fake Stripe.js calls):
     /// passes (`success`) or fails the 3-D Secure challenge of a `requires_action` intent.
     /// With real Stripe the customer does this in Stripe.js; this returns
@@ -311,6 +327,20 @@ impl StripeClient {
         let request = RetrieveRefund::new(id);
         let json = self.send(|| request.build(), None).await?;
         parse(&json, Refund::from_json)
+    }
+
+    /// The refunds of the PaymentIntent `payment_intent` as the server has them now, newest
+    /// first: up to 100, far more than one order ever has.
+    pub async fn list_refunds(&self, payment_intent: &str) -> Result<Vec<Refund>, PaymentError> {
+        let request = ListRefund::new().payment_intent(payment_intent).limit(100);
+        let json = self.send(|| request.build(), None).await?;
+        json.get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| PaymentError::UnexpectedResponse("a refund list without data".into()))?
+            .iter()
+            .map(Refund::from_json)
+            .collect::<Result<_, _>>()
+            .map_err(PaymentError::UnexpectedResponse)
     }
 
     /// Up to `limit` (1 to 100) events created after Unix time `created_after` and/or after

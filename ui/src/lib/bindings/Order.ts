@@ -13,8 +13,24 @@ status: string, payment_status: PaymentStatus,
 /**
  * `unfulfilled` or `fulfilled`.
  */
-fulfillment_status: string, payment_intent_id: string | null, payment_attempts: number, amount_refunded: number, lines: Array<OrderLine>, 
+fulfillment_status: string, payment_intent_id: string | null, 
+/**
+ * The card it was paid with, as Stripe reports it (e.g. "visa"), once paid.
+ */
+card_brand: string | null, 
+/**
+ * The card's last four digits, once paid.
+ */
+card_last4: string | null, payment_attempts: number, amount_refunded: number, 
+/**
+ * Set when fulfilled: the carrier is optional, the tracking number is not.
+ */
+carrier: string | null, tracking_number: string | null, lines: Array<OrderLine>, 
 /**
  * Oldest first.
  */
-events: Array<OrderEvent>, created_at: string, };
+events: Array<OrderEvent>, 
+/**
+ * ISO-8601 UTC times.
+ */
+created_at: string, paid_at: string | null, fulfilled_at: string | null, cancelled_at: string | null, };
