@@ -98,6 +98,26 @@ impl Shop {
         Ok(())
     }
 
+    /// Sets several settings at once: all of them or, on failure, none. An empty value removes
+    /// the setting.
+    pub fn set_settings(&self, values: &[(&str, String)]) -> Result<(), Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (key, value) in values {
+            if value.is_empty() {
+                tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+            } else {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [key, value.as_str()],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Loads the demo catalogue the first time a shop is opened with no products. Remembered in
     /// the settings, so a shop whose owner deleted every product stays empty.
     fn seed_demo_once(&self) -> Result<(), Error> {

@@ -1,8 +1,11 @@
 //! The `flagshop` binary, run as a user would, on real shops in temporary directories.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::localstripe::{LocalStripe, TEST_KEY};
 use serde_json::Value;
 
 fn flagshop(data_dir: &Path, args: &[&str]) -> Output {
@@ -209,5 +212,145 @@ fn data_dir_comes_from_the_environment() {
         String::from_utf8(out.stdout)
             .unwrap()
             .contains("0 product(s)")
+    );
+}
+
+/// `flagshop` pointed at a running localstripe.
+fn flagshop_with_stripe(data_dir: &Path, stripe: &LocalStripe, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("FLAGSHOP_DATA_DIR")
+        .env("STRIPE_API_BASE", stripe.base_url())
+        .env("STRIPE_SECRET_KEY", TEST_KEY)
+        .output()
+        .expect("run flagshop")
+}
+
+/// Buys one Snake Island flag with `card` and returns the order number.
+fn checkout(dir: &Path, stripe: &LocalStripe, card: &str) -> String {
+    let order = json(&flagshop_with_stripe(
+        dir,
+        stripe,
+        &[
+            "checkout",
+            "--sku",
+            "UA-SNK-3X5-NYL:1",
+            "--email",
+            "owner@example.com",
+            "--card",
+            card,
+            "--json",
+        ],
+    ));
+    order["number"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn orders_fulfil_note_and_cancel_from_the_command_line() {
+    let stripe = LocalStripe::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| flagshop_with_stripe(dir.path(), &stripe, args);
+
+    let paid = checkout(dir.path(), &stripe, "visa");
+    let order = json(&run(&[
+        "orders",
+        "fulfil",
+        &paid,
+        "--tracking",
+        "1Z999",
+        "--carrier",
+        "UPS",
+        "--json",
+    ]));
+    assert_eq!(order["fulfillment_status"], "fulfilled");
+    assert_eq!(order["carrier"], "UPS");
+    assert_eq!(order["tracking_number"], "1Z999");
+    assert_eq!(order["card_last4"], "4242");
+
+    let out = run(&["orders", "fulfil", &paid, "--tracking", "again"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!("error: order {paid} is already fulfilled\n")
+    );
+    let out = run(&["orders", "cancel", &paid]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("a fulfilled order cannot be cancelled without a refund"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&["orders", "note", &paid, "Left at the door"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        format!("Order {paid}: open, paid, fulfilled\nLeft at the door\n")
+    );
+    let out = run(&["orders", "note", &paid, " ", "--json"]);
+    assert_eq!(stderr(&out), "error: a note cannot be empty\n");
+
+    // Paid and not shipped: refunded through Stripe and restocked.
+    let on_hand = |dir: &Path| {
+        json(&flagshop(
+            dir,
+            &["products", "show", "ukraine-snake-island-flag", "--json"],
+        ))["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["sku"] == "UA-SNK-3X5-NYL")
+            .unwrap()["on_hand"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = on_hand(dir.path());
+    let refunded = checkout(dir.path(), &stripe, "visa");
+    assert_eq!(on_hand(dir.path()), before - 1);
+    let order = json(&run(&["orders", "cancel", &refunded, "--json"]));
+    assert_eq!(order["status"], "cancelled");
+    assert_eq!(order["payment_status"], "refunded");
+    assert_eq!(order["amount_refunded"], order["totals"]["total"]);
+    assert_eq!(on_hand(dir.path()), before);
+
+    // Declined: its PaymentIntent is voided.
+    let declined = checkout(dir.path(), &stripe, "charge_declined");
+    let order = json(&run(&["orders", "cancel", &declined, "--json"]));
+    assert_eq!(
+        (&order["status"], &order["payment_status"]),
+        (&Value::from("cancelled"), &Value::from("voided"))
+    );
+    let out = run(&["orders", "cancel", &declined]);
+    assert_eq!(
+        stderr(&out),
+        format!("error: order {declined} is already cancelled\n")
+    );
+}
+
+#[test]
+fn demo_bulk_adds_numbered_copies_of_the_demo_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = json(&flagshop(dir.path(), &["products", "list", "--json"]));
+    let before = before.as_array().unwrap().len();
+
+    let out = flagshop(dir.path(), &["demo", "bulk", "--products", "60"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Added 60 product(s) in "), "{text}");
+    assert!(
+        text.trim_end().ends_with(&format!("the shop has {}", before + 60)),
+        "{text}"
+    );
+    let after = json(&flagshop(dir.path(), &["products", "list", "--json"]));
+    assert_eq!(after.as_array().unwrap().len(), before + 60);
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["title"].as_str().unwrap().starts_with("Ukraine Snake Island Flag No. "))
     );
 }

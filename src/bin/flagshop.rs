@@ -42,14 +42,14 @@ enum Command {
     /// Product images and thumbnails.
     #[command(subcommand)]
     Media(MediaCommand),
-    /// Orders: list and show.
+    /// Orders: list, show, refund, fulfil, cancel, note.
     #[command(subcommand)]
     Orders(OrdersCommand),
     /// Stripe: learn what happened there.
     #[command(subcommand)]
     Stripe(StripeCommand),
     /// Place an order and pay it with a Stripe test card, through the real order pipeline
-    /// (STRIPE_API_BASE and STRIPE_SECRET_KEY say which server and key).
+    /// (the Stripe server and key from Settings, or STRIPE_API_BASE and STRIPE_SECRET_KEY).
     Checkout {
         /// What to buy, as SKU or SKU:QUANTITY; repeat for more lines.
         #[arg(long = "sku", value_name = "SKU[:QTY]", required = true)]
@@ -69,16 +69,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Make a big shop to try things at scale.
+    #[command(subcommand)]
+    Demo(DemoCommand),
 }
 
 #[derive(Subcommand)]
 enum StripeCommand {
+    /// Which Stripe server and key mode are in use (never the keys themselves).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the Stripe events since the last one applied (each once) to the orders.
     Sync {
         #[arg(long)]
         json: bool,
     },
-    /// Receive webhook deliveries on 127.0.0.1 (signed with STRIPE_WEBHOOK_SECRET), e.g. from
+    /// Receive webhook deliveries on 127.0.0.1 (signed with the webhook secret from Settings or
+    /// STRIPE_WEBHOOK_SECRET), e.g. from
     /// `stripe listen --forward-to localhost:PORT`.
     Listen {
         #[arg(long, default_value_t = 4242)]
@@ -108,6 +117,31 @@ enum OrdersCommand {
         /// Put the order's goods back in stock.
         #[arg(long)]
         restock: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a paid order shipped, with its tracking number.
+    Fulfil {
+        number: String,
+        #[arg(long)]
+        tracking: String,
+        /// The carrier, e.g. UPS.
+        #[arg(long)]
+        carrier: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel an order: an unpaid one releases its stock and voids its payment; a paid,
+    /// unfulfilled one is refunded through Stripe and restocked first.
+    Cancel {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a note to an order's timeline.
+    Note {
+        number: String,
+        text: String,
         #[arg(long)]
         json: bool,
     },
@@ -207,6 +241,17 @@ enum StockCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Add copies of the demo products ("Canada Flag No. 123") with their variants, stock and
+    /// images, in one transaction.
+    Bulk {
+        /// How many products to add.
+        #[arg(long)]
+        products: usize,
+    },
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -244,6 +289,15 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
         Command::Init { .. } => {
             let count = all_products(&shop, ProductQuery::default())?.len();
             println!("Shop ready in {}: {count} product(s)", data_dir.display());
+        }
+        Command::Demo(DemoCommand::Bulk { products }) => {
+            let started = std::time::Instant::now();
+            shop.add_demo_copies(products)?;
+            let count = all_products(&shop, ProductQuery::default())?.len();
+            println!(
+                "Added {products} product(s) in {:.1} s; the shop has {count}",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Products(ProductsCommand::List(args)) => list_products(&shop, args)?,
         Command::Products(ProductsCommand::Show { handle, json }) => {
@@ -345,7 +399,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 },
             };
             // The client first: a live key or a missing one is refused before anything is written.
-            let client = flagshop::payments::StripeClient::from_env()?;
+            let client = shop.stripe_client()?;
             let shop = std::sync::Arc::new(shop);
             let runtime = runtime()?;
             // The card before the order: a card this server cannot use must not leave an
@@ -383,8 +437,33 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 }
             }
         }
+        Command::Stripe(StripeCommand::Status { json }) => {
+            let status = shop.stripe_status()?;
+            if json {
+                print_json(&status);
+            } else {
+                let server = if status.emulator {
+                    "local Stripe emulator"
+                } else {
+                    "Stripe"
+                };
+                println!("Test payments: {server} at {}", status.api_base);
+                println!(
+                    "Secret key:     {}",
+                    status.secret_key_masked.as_deref().unwrap_or("not set")
+                );
+                println!(
+                    "Webhook secret: {}",
+                    if status.webhook_secret_set {
+                        "set"
+                    } else {
+                        "not set"
+                    }
+                );
+            }
+        }
         Command::Stripe(StripeCommand::Sync { json }) => {
-            let client = flagshop::payments::StripeClient::from_env()?;
+            let client = shop.stripe_client()?;
             let shop = std::sync::Arc::new(shop);
             let report = runtime()?.block_on(flagshop::checkout::sync_events(&shop, &client))?;
             if json {
@@ -394,15 +473,14 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             }
         }
         Command::Stripe(StripeCommand::Listen { port }) => {
-            let client = flagshop::payments::StripeClient::from_env()?;
-            let secret = std::env::var("STRIPE_WEBHOOK_SECRET")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| {
-                    flagshop::Error::Invalid(
-                        "set STRIPE_WEBHOOK_SECRET (whsec_…) to check deliveries".into(),
-                    )
-                })?;
+            let client = shop.stripe_client()?;
+            let secret = shop.stripe_webhook_secret()?.ok_or_else(|| {
+                flagshop::Error::Invalid(
+                    "no webhook signing secret: save one (whsec_…) in Settings or set \
+                     STRIPE_WEBHOOK_SECRET"
+                        .into(),
+                )
+            })?;
             let shop = std::sync::Arc::new(shop);
             runtime()?.block_on(async {
                 let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -429,7 +507,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             restock,
             json,
         }) => {
-            let client = flagshop::payments::StripeClient::from_env()?;
+            let client = shop.stripe_client()?;
             let shop = std::sync::Arc::new(shop);
             let runtime = runtime()?;
             let order = runtime.block_on(flagshop::checkout::refund(
@@ -445,6 +523,25 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                     Money::new(order.amount_refunded, order.totals.currency)
                 );
             }
+        }
+        Command::Orders(OrdersCommand::Fulfil {
+            number,
+            tracking,
+            carrier,
+            json,
+        }) => {
+            let order = shop.fulfil_order(&number, carrier.as_deref(), &tracking)?;
+            print_action(&order, json);
+        }
+        Command::Orders(OrdersCommand::Cancel { number, json }) => {
+            let client = shop.stripe_client()?;
+            let shop = std::sync::Arc::new(shop);
+            let order = runtime()?.block_on(flagshop::checkout::cancel(&shop, &client, &number))?;
+            print_action(&order, json);
+        }
+        Command::Orders(OrdersCommand::Note { number, text, json }) => {
+            let order = shop.add_order_note(&number, &text)?;
+            print_action(&order, json);
         }
         Command::Orders(OrdersCommand::Show { number, json }) => {
             let order = shop.order(&number)?;
@@ -727,11 +824,30 @@ fn print_orders(orders: &[flagshop::Order]) {
     );
 }
 
+/// After an order action: the whole order as JSON, or its states and the event just added.
+fn print_action(order: &flagshop::Order, json: bool) {
+    if json {
+        print_json(order);
+        return;
+    }
+    println!(
+        "Order {}: {}, {}, {}",
+        order.number,
+        order.status,
+        order.payment_status.as_str(),
+        order.fulfillment_status
+    );
+    if let Some(e) = order.events.last() {
+        println!("{}", e.message);
+    }
+}
+
 fn print_order(o: &flagshop::Order) {
     let money = |amount| Money::new(amount, o.totals.currency).to_string();
     println!(
-        "Order {} — {} — {}",
+        "Order {} — {} — {} — {}",
         o.number,
+        o.status,
         o.payment_status.as_str(),
         o.fulfillment_status
     );
@@ -761,7 +877,18 @@ fn print_order(o: &flagshop::Order) {
         money(t.total)
     );
     if let Some(pi) = &o.payment_intent_id {
-        println!("PaymentIntent {pi}");
+        match (&o.card_brand, &o.card_last4) {
+            (Some(brand), Some(last4)) => println!("PaymentIntent {pi}, {brand} •••• {last4}"),
+            _ => println!("PaymentIntent {pi}"),
+        }
+    }
+    if let Some(tracking) = &o.tracking_number {
+        println!(
+            "Shipped {}tracking {tracking}",
+            o.carrier
+                .as_ref()
+                .map_or(String::new(), |c| format!("with {c}, "))
+        );
     }
     println!();
     for e in &o.events {

@@ -40,7 +40,7 @@ pub enum ServerKind {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum KeyKind {
+pub(super) enum KeyKind {
     Secret,
     Restricted,
 }
@@ -99,18 +99,6 @@ impl StripeClient {
             key,
             timeout: DEFAULT_TIMEOUT,
         })
-    }
-
-    /// A client from the environment: `STRIPE_SECRET_KEY` (required) and `STRIPE_API_BASE`
-    /// (default [`DEFAULT_API_BASE`]). Fails like [`StripeClient::new`], or with
-    /// [`PaymentError::MissingKey`] when no key is set.
-    pub fn from_env() -> Result<StripeClient, PaymentError> {
-        let key = std::env::var("STRIPE_SECRET_KEY").map_err(|_| PaymentError::MissingKey)?;
-        let base = std::env::var("STRIPE_API_BASE")
-            .ok()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
-        StripeClient::new(&base, &key)
     }
 
     /// The same client with another per-attempt timeout (default [`DEFAULT_TIMEOUT`]).
@@ -527,7 +515,7 @@ fn idempotency(key: &str) -> Result<IdempotencyKey, PaymentError> {
     IdempotencyKey::new(key).map_err(|e| PaymentError::BadIdempotencyKey(e.to_string()))
 }
 
-fn check_key(key: &str) -> Result<KeyKind, PaymentError> {
+pub(super) fn check_key(key: &str) -> Result<KeyKind, PaymentError> {
     let key = key.trim();
     if key.starts_with("sk_live_") || key.starts_with("rk_live_") || key.starts_with("pk_live_") {
         return Err(PaymentError::LiveKeyRefused);
@@ -546,7 +534,7 @@ fn check_key(key: &str) -> Result<KeyKind, PaymentError> {
     Ok(kind)
 }
 
-fn check_base(base: &str) -> Result<String, PaymentError> {
+pub(super) fn check_base(base: &str) -> Result<String, PaymentError> {
     let trimmed = base.trim().trim_end_matches('/');
     let bad = || PaymentError::BadBaseUrl(base.to_owned());
     let (scheme, rest) = trimmed.split_once("://").ok_or_else(bad)?;

@@ -14,10 +14,12 @@
 //! what it says; never mark a payment failed on that error.
 
 mod client;
+mod config;
 mod types;
 pub mod webhook;
 
 pub use client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT, ServerKind, StripeClient};
+pub use config::{ConfigSource, StripeConfigUpdate, StripeStatus};
 pub use types::{
     CardSummary, Decline, Event, Outcome, PaymentIntent, PaymentIntentStatus, PaymentMethod,
     Refund, RefundStatus,
@@ -34,7 +36,9 @@ pub enum PaymentError {
     LiveKeyRefused,
     #[error("not a Stripe secret test key: expected one that starts with sk_test_ or rk_test_")]
     NotATestKey,
-    #[error("no Stripe key: set STRIPE_SECRET_KEY to a secret test key (sk_test_…)")]
+    #[error(
+        "no Stripe key: add a secret test key (sk_test_…) in Settings, or set STRIPE_SECRET_KEY"
+    )]
     MissingKey,
     #[error("\"{0}\" is not a usable Stripe API base URL (expected e.g. https://api.stripe.com)")]
     BadBaseUrl(String),

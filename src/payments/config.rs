@@ -1,0 +1,243 @@
+//! Which Stripe server the shop talks to, and with which keys.
+//!
+//! The owner saves the keys in Settings; the environment (`STRIPE_API_BASE`,
+//! `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_JS_URL`)
+//! overrides them, so the CLI, the tests and `make run` can point the app at a local emulator.
+//! Secrets stay in the core: what leaves it is a [`StripeStatus`], which names the key's kind
+//! and last four characters, never the key.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::client::{check_base, check_key};
+use super::{DEFAULT_API_BASE, PaymentError, StripeClient};
+use crate::{Error, Shop};
+
+const API_BASE: Setting = Setting {
+    key: "stripe.api_base",
+    env: "STRIPE_API_BASE",
+};
+const SECRET_KEY: Setting = Setting {
+    key: "stripe.secret_key",
+    env: "STRIPE_SECRET_KEY",
+};
+const PUBLISHABLE_KEY: Setting = Setting {
+    key: "stripe.publishable_key",
+    env: "STRIPE_PUBLISHABLE_KEY",
+};
+const WEBHOOK_SECRET: Setting = Setting {
+    key: "stripe.webhook_secret",
+    env: "STRIPE_WEBHOOK_SECRET",
+};
+const JS_URL: Setting = Setting {
+    key: "stripe.js_url",
+    env: "STRIPE_JS_URL",
+};
+
+/// A value the environment may override.
+struct Setting {
+    key: &'static str,
+    env: &'static str,
+}
+
+/// Where a value in use came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConfigSource {
+    Environment,
+    Settings,
+    Default,
+}
+
+/// What the owner may see of the Stripe configuration: no secret, ever.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StripeStatus {
+    pub api_base: String,
+    pub api_base_source: ConfigSource,
+    /// True for anything but api.stripe.com, such as localstripe.
+    pub emulator: bool,
+    /// The secret key as `sk_test_…1234`, or `None` when no key is set.
+    pub secret_key_masked: Option<String>,
+    pub secret_key_source: Option<ConfigSource>,
+    /// Publishable keys are public by design: Stripe.js needs it in the page.
+    pub publishable_key: Option<String>,
+    pub webhook_secret_set: bool,
+    /// Where the storefront loads Stripe.js from.
+    pub js_url: String,
+    /// True when payments can be taken: a secret and a publishable key are set.
+    pub ready: bool,
+}
+
+/// Changes to the saved configuration: `None` leaves a value as it is, an empty string
+/// removes it.
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct StripeConfigUpdate {
+    #[ts(optional)]
+    pub api_base: Option<String>,
+    #[ts(optional)]
+    pub secret_key: Option<String>,
+    #[ts(optional)]
+    pub publishable_key: Option<String>,
+    #[ts(optional)]
+    pub webhook_secret: Option<String>,
+}
+
+impl Shop {
+    /// A client for the configured server and secret key.
+    pub fn stripe_client(&self) -> Result<StripeClient, Error> {
+        let (base, _) = self.stripe_api_base()?;
+        let (key, _) = self
+            .stripe_value(&SECRET_KEY)?
+            .ok_or(PaymentError::MissingKey)?;
+        Ok(StripeClient::new(&base, &key)?)
+    }
+
+    /// The webhook signing secret (`whsec_…`), if one is configured.
+    pub fn stripe_webhook_secret(&self) -> Result<Option<String>, Error> {
+        Ok(self
+            .stripe_value(&WEBHOOK_SECRET)?
+            .map(|(secret, _)| secret))
+    }
+
+    /// The configuration in use, as the owner may see it.
+    pub fn stripe_status(&self) -> Result<StripeStatus, Error> {
+        let (api_base, api_base_source) = self.stripe_api_base()?;
+        let emulator = api_base != DEFAULT_API_BASE;
+        let secret = self.stripe_value(&SECRET_KEY)?;
+        let publishable_key = self.stripe_value(&PUBLISHABLE_KEY)?.map(|(key, _)| key);
+        let js_url = match self.stripe_value(&JS_URL)? {
+            Some((url, _)) => url,
+            // localstripe serves its stand-in for Stripe.js under the same path as Stripe's.
+            None if emulator => format!("{api_base}/js.stripe.com/v3/"),
+            None => "https://js.stripe.com/v3/".to_owned(),
+        };
+        Ok(StripeStatus {
+            ready: secret.is_some() && publishable_key.is_some(),
+            api_base,
+            api_base_source,
+            emulator,
+            secret_key_masked: secret.as_ref().map(|(key, _)| mask(key)),
+            secret_key_source: secret.map(|(_, source)| source),
+            publishable_key,
+            webhook_secret_set: self.stripe_value(&WEBHOOK_SECRET)?.is_some(),
+            js_url,
+        })
+    }
+
+    /// Checks and saves `update`. Nothing is saved when any value is refused: a live key, a
+    /// key of the wrong kind, a malformed URL or webhook secret.
+    pub fn save_stripe_config(&self, update: &StripeConfigUpdate) -> Result<StripeStatus, Error> {
+        let mut changes = Vec::new();
+        if let Some(base) = &update.api_base {
+            let base = base.trim();
+            let value = if base.is_empty() {
+                String::new()
+            } else {
+                check_base(base)?
+            };
+            changes.push((API_BASE.key, value));
+        }
+        if let Some(key) = &update.secret_key {
+            let key = key.trim();
+            if !key.is_empty() {
+                check_key(key)?;
+            }
+            changes.push((SECRET_KEY.key, key.to_owned()));
+        }
+        if let Some(key) = &update.publishable_key {
+            let key = key.trim();
+            if key.starts_with("pk_live_") {
+                return Err(PaymentError::LiveKeyRefused.into());
+            }
+            if !key.is_empty() && !is_token(key, "pk_test_") {
+                return Err(Error::invalid(
+                    "the publishable key must be a test key that starts with pk_test_",
+                ));
+            }
+            changes.push((PUBLISHABLE_KEY.key, key.to_owned()));
+        }
+        if let Some(secret) = &update.webhook_secret {
+            let secret = secret.trim();
+            if !secret.is_empty() && !is_token(secret, "whsec_") {
+                return Err(Error::invalid(
+                    "the webhook signing secret must start with whsec_",
+                ));
+            }
+            changes.push((WEBHOOK_SECRET.key, secret.to_owned()));
+        }
+        self.set_settings(&changes)?;
+        tracing::info!(
+            changed = ?changes.iter().map(|(key, _)| *key).collect::<Vec<_>>(),
+            "Stripe settings saved"
+        );
+        self.stripe_status()
+    }
+
+    fn stripe_api_base(&self) -> Result<(String, ConfigSource), Error> {
+        Ok(match self.stripe_value(&API_BASE)? {
+            Some((base, source)) => (check_base(&base)?, source),
+            None => (DEFAULT_API_BASE.to_owned(), ConfigSource::Default),
+        })
+    }
+
+    /// The environment's value if set and not blank, else the saved one.
+    fn stripe_value(&self, setting: &Setting) -> Result<Option<(String, ConfigSource)>, Error> {
+        if let Some(value) = std::env::var(setting.env)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            return Ok(Some((value.trim().to_owned(), ConfigSource::Environment)));
+        }
+        Ok(self
+            .setting(setting.key)?
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, ConfigSource::Settings)))
+    }
+}
+
+/// `prefix` followed by letters, digits and underscores only.
+fn is_token(value: &str, prefix: &str) -> bool {
+    value.strip_prefix(prefix).is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// `sk_test_…wxyz`: enough to recognise a key, not to use it.
+fn mask(key: &str) -> String {
+    let prefix = if key.starts_with("rk_test_") {
+        "rk_test_"
+    } else {
+        "sk_test_"
+    };
+    let last4: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{prefix}…{last4}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_the_kind_and_the_last_four() {
+        assert_eq!(mask("sk_test_51abcdefWXYZ"), "sk_test_…WXYZ");
+        assert_eq!(mask("rk_test_51abcdef1234"), "rk_test_…1234");
+    }
+
+    #[test]
+    fn tokens_need_their_prefix_and_plain_characters() {
+        assert!(is_token("whsec_abc123", "whsec_"));
+        assert!(!is_token("whsec_", "whsec_"));
+        assert!(!is_token("whsec_a b", "whsec_"));
+        assert!(!is_token("pk_test_abc", "whsec_"));
+    }
+}

@@ -1,0 +1,192 @@
+//! The Stripe configuration saved in the shop: checked before it is saved, secrets never shown,
+//! and the environment overriding it.
+//!
+//! These tests expect no STRIPE_* variable in their own environment (`make test` sets none);
+//! the override is tested through the CLI, in a process of its own.
+
+mod common;
+
+use std::process::Command;
+
+use common::blank_shop;
+use common::localstripe::{LocalStripe, TEST_KEY};
+use flagshop::Error;
+use flagshop::payments::{ConfigSource, PaymentError, StripeConfigUpdate};
+use serde_json::Value;
+
+fn update(
+    api_base: Option<&str>,
+    secret_key: Option<&str>,
+    publishable_key: Option<&str>,
+    webhook_secret: Option<&str>,
+) -> StripeConfigUpdate {
+    StripeConfigUpdate {
+        api_base: api_base.map(str::to_owned),
+        secret_key: secret_key.map(str::to_owned),
+        publishable_key: publishable_key.map(str::to_owned),
+        webhook_secret: webhook_secret.map(str::to_owned),
+    }
+}
+
+#[test]
+fn a_new_shop_points_at_stripe_with_no_keys() {
+    let (_dir, shop) = blank_shop();
+    let status = shop.stripe_status().unwrap();
+    assert_eq!(status.api_base, "https://api.stripe.com");
+    assert_eq!(status.api_base_source, ConfigSource::Default);
+    assert!(!status.emulator);
+    assert_eq!(status.secret_key_masked, None);
+    assert!(!status.webhook_secret_set);
+    assert!(!status.ready);
+    assert_eq!(status.js_url, "https://js.stripe.com/v3/");
+    assert!(matches!(
+        shop.stripe_client(),
+        Err(Error::Payment(PaymentError::MissingKey))
+    ));
+}
+
+#[test]
+fn saved_keys_are_used_but_only_shown_masked() {
+    let (_dir, shop) = blank_shop();
+    let status = shop
+        .save_stripe_config(&update(
+            Some("http://127.0.0.1:8420/"),
+            Some("sk_test_51SecretValue9876"),
+            Some("pk_test_51Public"),
+            Some("whsec_signing123"),
+        ))
+        .unwrap();
+    assert_eq!(status.api_base, "http://127.0.0.1:8420");
+    assert_eq!(status.api_base_source, ConfigSource::Settings);
+    assert!(status.emulator);
+    assert_eq!(status.secret_key_masked.as_deref(), Some("sk_test_…9876"));
+    assert_eq!(status.secret_key_source, Some(ConfigSource::Settings));
+    assert_eq!(status.publishable_key.as_deref(), Some("pk_test_51Public"));
+    assert!(status.webhook_secret_set);
+    assert!(status.ready);
+    assert_eq!(status.js_url, "http://127.0.0.1:8420/js.stripe.com/v3/");
+
+    let json = serde_json::to_string(&status).unwrap();
+    assert!(!json.contains("SecretValue"), "{json}");
+    assert!(!json.contains("signing123"), "{json}");
+    assert_eq!(
+        shop.stripe_webhook_secret().unwrap().as_deref(),
+        Some("whsec_signing123")
+    );
+    assert_eq!(
+        shop.stripe_client().unwrap().base_url(),
+        "http://127.0.0.1:8420"
+    );
+
+    // An empty value removes a setting; a missing one leaves it.
+    let status = shop
+        .save_stripe_config(&update(None, None, None, Some("")))
+        .unwrap();
+    assert!(!status.webhook_secret_set);
+    assert_eq!(status.secret_key_masked.as_deref(), Some("sk_test_…9876"));
+}
+
+#[test]
+fn refused_values_save_nothing() {
+    let (_dir, shop) = blank_shop();
+    shop.save_stripe_config(&update(
+        Some("http://127.0.0.1:8420"),
+        Some("sk_test_first1111"),
+        None,
+        None,
+    ))
+    .unwrap();
+    let before = shop.stripe_status().unwrap();
+
+    let live = shop.save_stripe_config(&update(
+        Some("http://127.0.0.1:9999"),
+        Some("sk_live_51abc"),
+        None,
+        None,
+    ));
+    let Err(Error::Payment(PaymentError::LiveKeyRefused)) = live else {
+        panic!("a live key was not refused: {live:?}");
+    };
+    assert!(
+        live.unwrap_err()
+            .to_string()
+            .contains("live Stripe keys are refused"),
+        "the message says why"
+    );
+    for refused in [
+        update(None, Some("pk_test_abc"), None, None),
+        update(None, None, Some("pk_live_abc"), None),
+        update(None, None, Some("sk_test_abc"), None),
+        update(None, None, None, Some("secret")),
+        update(Some("localhost:8420"), None, None, None),
+        update(Some("http://127.0.0.1:8420/v1"), None, None, None),
+    ] {
+        let result = shop.save_stripe_config(&refused);
+        assert!(result.is_err(), "{refused:?} was accepted");
+    }
+    assert_eq!(shop.stripe_status().unwrap(), before);
+}
+
+#[test]
+fn the_saved_key_reaches_a_real_server() {
+    let stripe = LocalStripe::start();
+    let (_dir, shop) = blank_shop();
+    shop.save_stripe_config(&update(
+        Some(&stripe.base_url()),
+        Some(TEST_KEY),
+        None,
+        None,
+    ))
+    .unwrap();
+    let client = shop.stripe_client().unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(client.account_check())
+        .expect("localstripe accepts the saved key");
+}
+
+#[test]
+fn the_environment_overrides_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .expect("run flagshop");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    run(&["init", "--blank"], &[]);
+    let status: Value = serde_json::from_slice(&run(
+        &["stripe", "status", "--json"],
+        &[
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("STRIPE_SECRET_KEY", "sk_test_fromTheEnvABCD"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(status["api_base"], "http://127.0.0.1:12111");
+    assert_eq!(status["api_base_source"], "environment");
+    assert_eq!(status["secret_key_masked"], "sk_test_…ABCD");
+    assert_eq!(status["secret_key_source"], "environment");
+    assert_eq!(status["emulator"], true);
+
+    let text = String::from_utf8(run(
+        &["stripe", "status"],
+        &[("STRIPE_API_BASE", "http://127.0.0.1:12111")],
+    ))
+    .unwrap();
+    assert!(
+        text.contains("Test payments: local Stripe emulator at http://127.0.0.1:12111"),
+        "{text}"
+    );
+}
