@@ -287,6 +287,9 @@ impl Shop {
             "UPDATE products SET
                  title = coalesce(?2, title),
                  description = coalesce(?3, description),
+    /// How many products match the query in all. Counted with the first page only (`None` when
+    /// `after` was given), so that paging through a big catalogue does not count it each time.
+    pub total: Option<i64>,
                  vendor = coalesce(?4, vendor),
                  product_type = coalesce(?5, product_type),
                  tags = coalesce(?6, tags),
@@ -449,28 +452,13 @@ impl Shop {
              JOIN products p ON p.id = hits.id
              LEFT JOIN variants v ON v.product_id = p.id
              LEFT JOIN variant_stock s ON s.variant_id = v.id
-             WHERE (?2 IS NULL OR p.status = ?2)
-               AND (?3 IS NULL OR EXISTS (
-                     SELECT 1 FROM collection_products cp JOIN collections c ON c.id = cp.collection_id
-                     WHERE cp.product_id = p.id AND c.handle = ?3))
-               AND (NOT ?4 OR EXISTS (
-                     SELECT 1 FROM variant_stock s2 WHERE s2.product_id = p.id AND s2.available > 0))
-               AND (?5 IS NULL AND ?6 IS NULL OR EXISTS (
-                     SELECT 1 FROM variants v2 WHERE v2.product_id = p.id
-                       AND (?5 IS NULL OR v2.price_minor >= ?5)
-                       AND (?6 IS NULL OR v2.price_minor <= ?6)))
-               AND (?7 IS NULL OR hits.rank > ?7 OR (hits.rank = ?7 AND p.id > ?9))
-               AND (?8 IS NULL OR p.title > ?8 COLLATE NOCASE
-                    OR (p.title = ?8 COLLATE NOCASE AND p.id > ?9))
+             WHERE {filters}
+               AND (?7 IS NULL OR hits.rank > ?7 OR (hits.rank = ?7 AND p.id > ?8))
+               AND (?9 IS NULL OR p.title > ?9 COLLATE NOCASE
+                    OR (p.title = ?9 COLLATE NOCASE AND p.id > ?8))
              GROUP BY p.id
              ORDER BY {order}
              LIMIT ?10",
-            hits = if search.is_some() {
-                "SELECT rowid AS id, bm25(product_search, 10.0, 1.0, 5.0, 8.0, 3.0) AS rank
-                 FROM product_search WHERE product_search MATCH ?1"
-            } else {
-                "SELECT id, 0.0 AS rank FROM products WHERE ?1 IS NULL"
-            },
             order = if search.is_some() {
                 "hits.rank, p.id"
             } else {
@@ -487,7 +475,6 @@ impl Shop {
             query.min_price,
             query.max_price,
             rank_after,
-            title_after,
             id_after,
             limit + 1,
         ])?;
@@ -520,7 +507,11 @@ impl Shop {
             None
         };
         attach_first_images(&conn, &mut items)?;
-        Ok(ProductPage { items, next_cursor })
+        Ok(ProductPage {
+            items,
+            next_cursor,
+            total,
+        })
     }
 }
 
@@ -555,6 +546,7 @@ impl Cursor {
         }
     }
 }
+        let cursor_given = cursor.is_some();
 
 /// Turns what a customer types into an FTS5 query: every word, quoted, as a prefix, all
 /// required. Punctuation separates words (as the index's tokenizer does), so no input can be a
@@ -563,6 +555,22 @@ fn fts_query(input: &str) -> Option<String> {
     let words: Vec<String> = input
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        let hits = if search.is_some() {
+            "SELECT rowid AS id, bm25(product_search, 10.0, 1.0, 5.0, 8.0, 3.0) AS rank
+             FROM product_search WHERE product_search MATCH ?1"
+        } else {
+            "SELECT id, 0.0 AS rank FROM products WHERE ?1 IS NULL"
+        };
+        let filters = "(?2 IS NULL OR p.status = ?2)
+               AND (?3 IS NULL OR EXISTS (
+                     SELECT 1 FROM collection_products cp JOIN collections c ON c.id = cp.collection_id
+                     WHERE cp.product_id = p.id AND c.handle = ?3))
+               AND (NOT ?4 OR EXISTS (
+                     SELECT 1 FROM variant_stock s2 WHERE s2.product_id = p.id AND s2.available > 0))
+               AND (?5 IS NULL AND ?6 IS NULL OR EXISTS (
+                     SELECT 1 FROM variants v2 WHERE v2.product_id = p.id
+                       AND (?5 IS NULL OR v2.price_minor >= ?5)
+                       AND (?6 IS NULL OR v2.price_minor <= ?6)))";
         .map(|w| format!("\"{w}\"*"))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
@@ -603,6 +611,26 @@ fn attach_first_images(conn: &Connection, items: &mut [ProductSummary]) -> Resul
 }
 
 fn image_from_row(row: &Row<'_>) -> rusqlite::Result<ProductImage> {
+        let filter_params = params![
+            search,
+            query.status.map(ProductStatus::as_str),
+            query.collection,
+            query.in_stock,
+            query.min_price,
+            query.max_price,
+        ];
+        let total = if cursor_given {
+            None
+        } else {
+            let count = format!(
+                "WITH hits AS MATERIALIZED ({hits})
+                 SELECT count(*) FROM hits JOIN products p ON p.id = hits.id WHERE {filters}"
+            );
+            Some(
+                conn.prepare_cached(&count)?
+                    .query_row(filter_params, |row| row.get(0))?,
+            )
+        };
     Ok(ProductImage {
         hash: row.get(0)?,
         width: row.get(1)?,
@@ -614,6 +642,7 @@ fn image_from_row(row: &Row<'_>) -> rusqlite::Result<ProductImage> {
 pub(crate) fn product_id(conn: &Connection, handle: &str) -> Result<ProductId, Error> {
     conn.prepare_cached("SELECT id FROM products WHERE handle = ?1")?
         .query_row([handle], |row| row.get(0))
+            title_after,
         .optional()?
         .map(ProductId)
         .ok_or_else(|| Error::UnknownProduct(handle.to_owned()))

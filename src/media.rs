@@ -290,20 +290,29 @@ pub fn thumbnail_file(
     })
 }
 
-/// Stores an image given as bytes (the demo catalogue's, embedded in the binary) and links it
-/// to a product, inside the caller's transaction.
-pub(crate) fn import_bytes(
+/// An image given as bytes (the demo catalogue's, embedded in the binary), checked and stored
+/// once, ready to be linked to any number of products.
+pub(crate) struct StoredImage {
+    hash: String,
+    checked: Checked,
+}
+
+/// Checks and stores an image given as bytes; `name` is what error messages call it.
+pub(crate) fn store_bytes(data_dir: &Path, name: &str, bytes: &[u8]) -> Result<StoredImage, Error> {
+    let checked = check(name, bytes, &MediaLimits::default(), true)?;
+    let (hash, _) = store_original(&data_dir.join("media"), bytes)?;
+    Ok(StoredImage { hash, checked })
+}
+
+/// Appends a stored image to a product's gallery, inside the caller's transaction.
+pub(crate) fn link_image(
     tx: &Connection,
-    data_dir: &Path,
     product: ProductId,
     name: &str,
     bytes: &[u8],
     alt: &str,
 ) -> Result<(), Error> {
-    let limits = MediaLimits::default();
-    let checked = check(name, bytes, &limits, true)?;
-    let (hash, _) = store_original(&data_dir.join("media"), bytes)?;
-    insert_image(tx, product, &hash, &checked, alt)
+    insert_image(tx, product, &image.hash, &image.checked, alt)
 }
 
 fn insert_image(
@@ -366,8 +375,7 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 /// Checks an image: its format, its size from the header (before any pixel is decoded), and
 /// with `full`, that it decodes completely.
 fn check(
-    name: &str,
-    bytes: &[u8],
+    image: &StoredImage,
     limits: &MediaLimits,
     full: bool,
 ) -> Result<Checked, MediaError> {

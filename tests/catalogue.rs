@@ -515,3 +515,125 @@ fn database_from_a_newer_version_is_refused_and_left_untouched() {
     assert_eq!(std::fs::read(&db).unwrap(), before);
     assert!(!dir.path().join("shop.db-wal").exists());
 }
+
+#[test]
+fn the_first_page_counts_every_match_and_later_pages_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::open(dir.path()).unwrap();
+    let every = shop
+        .list_products(&ProductQuery {
+            limit: Some(500),
+            ..ProductQuery::default()
+        })
+        .unwrap();
+    let first = shop
+        .list_products(&ProductQuery {
+            limit: Some(5),
+            ..ProductQuery::default()
+        })
+        .unwrap();
+    assert_eq!(first.items.len(), 5);
+    assert_eq!(first.total, Some(every.items.len() as i64));
+    let second = shop
+        .list_products(&ProductQuery {
+            limit: Some(5),
+            after: first.next_cursor,
+            ..ProductQuery::default()
+        })
+        .unwrap();
+    assert_eq!(second.total, None);
+
+    // The count follows the filters, searches included.
+    let snake = ProductQuery {
+        search: Some("snake".into()),
+        limit: Some(1),
+        ..ProductQuery::default()
+    };
+    let page = shop.list_products(&snake).unwrap();
+    let all_snake = search(&shop, "snake").len() as i64;
+    assert!(all_snake >= 1);
+    assert_eq!(page.total, Some(all_snake));
+    let cheap = ProductQuery {
+        max_price: Some(1),
+        ..ProductQuery::default()
+    };
+    assert_eq!(shop.list_products(&cheap).unwrap().total, Some(0));
+}
+
+#[test]
+fn demo_copies_make_a_big_shop_with_shared_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::open(dir.path()).unwrap();
+    let demo = shop.list_products(&ProductQuery::default()).unwrap();
+    let demo_count = demo.total.unwrap();
+    let originals = || walk(&dir.path().join("media/originals"));
+    let stored = originals();
+
+    shop.add_demo_copies(120).unwrap();
+    // Twice: the numbers go on, nothing collides.
+    shop.add_demo_copies(30).unwrap();
+    let page = shop.list_products(&ProductQuery::default()).unwrap();
+    assert_eq!(page.total, Some(demo_count + 150));
+    assert_eq!(
+        originals(),
+        stored,
+        "the copies share the demo's stored images"
+    );
+
+    let copies = search(&shop, "snake island");
+    assert!(copies.len() >= 3, "{copies:?}");
+    let copy = shop
+        .product(
+            copies
+                .iter()
+                .find(|h| h.starts_with("ukraine-snake-island-flag-"))
+                .unwrap(),
+        )
+        .unwrap();
+    let original = shop.product("ukraine-snake-island-flag").unwrap();
+    let number = copy.handle.rsplit('-').next().unwrap();
+    assert_eq!(copy.title, format!("{} No. {number}", original.title));
+    assert_eq!(copy.images.len(), original.images.len());
+    assert_eq!(copy.images[0].hash, original.images[0].hash);
+    assert_eq!(copy.variants.len(), original.variants.len());
+    for (c, o) in copy.variants.iter().zip(&original.variants) {
+        assert_eq!(c.sku, format!("{}-{number}", o.sku));
+        assert_eq!(
+            (c.price_minor, c.on_hand, &c.options),
+            (o.price_minor, o.on_hand, &o.options)
+        );
+    }
+    assert_eq!(copy.collections, original.collections);
+}
+
+#[test]
+fn demo_copies_are_all_or_nothing() {
+    let (_dir, shop) = blank_shop();
+    // Product #1 takes the handle copy number 5 (the fourth, of the demo's fourth product)
+    // would get: three copies are written before the clash, and must not stay.
+    shop.create_product(&flag("lithuania-flag-5", "Lithuania", vec![]))
+        .unwrap();
+    let err = shop.add_demo_copies(10).unwrap_err();
+    assert!(
+        matches!(err, Error::DuplicateHandle(ref h) if h == "lithuania-flag-5"),
+        "{err}"
+    );
+    assert_eq!(
+        shop.list_products(&ProductQuery::default()).unwrap().total,
+        Some(1)
+    );
+}
+
+/// Every file under `dir`, sorted.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_dir() {
+            files.extend(walk(&entry.path()));
+        } else {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    files
+}

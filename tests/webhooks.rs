@@ -108,3 +108,113 @@ fn deliveries_are_verified_and_applied_once() {
             .unwrap()
     );
 }
+
+#[test]
+fn a_refund_made_outside_the_app_is_picked_up_from_charge_refunded_once() {
+    let stripe = LocalStripe::start();
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    let shop = Arc::new(shop);
+    let order = shop
+        .place_order(&[("PL".into(), 2)], &buyer(), None)
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = stripe.client();
+        let paid = flagshop::checkout::pay(&shop, &client, &order.number, "pm_card_visa")
+            .await
+            .unwrap();
+        assert_eq!(paid.payment_status, PaymentStatus::Paid);
+        let intent = paid.payment_intent_id.clone().unwrap();
+        let charge = client
+            .retrieve_payment_intent(&intent)
+            .await
+            .unwrap()
+            .latest_charge
+            .unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(flagshop::webhooks::serve(
+            listener,
+            Arc::clone(&shop),
+            client.clone(),
+            SECRET.into(),
+        ));
+        // What Stripe sends when the owner refunds in its dashboard. localstripe emits no
+        // charge.refunded, so the event is made here; the refund itself is real, on the server.
+        // The event's amounts are deliberately wrong: the shop must read the refunds back.
+        let charge_refunded = |event_id: &str| {
+            serde_json::to_vec(&serde_json::json!({
+                "id": event_id,
+                "object": "event",
+                "type": "charge.refunded",
+                "created": now(),
+                "data": {"object": {
+                    "id": charge, "object": "charge", "payment_intent": intent,
+                    "amount_refunded": 1, "refunded": true
+                }}
+            }))
+            .unwrap()
+        };
+
+        let first = client
+            .create_refund(&intent, Some(1000), "outside-the-app-1")
+            .await
+            .unwrap();
+        let body = charge_refunded("evt_refund_1");
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now())).await, 200);
+        let after = shop.order(&order.number).unwrap();
+        assert_eq!(
+            (after.payment_status, after.amount_refunded),
+            (PaymentStatus::PartiallyRefunded, 1000)
+        );
+        let refunded: Vec<_> = after
+            .events
+            .iter()
+            .filter(|e| e.kind == "refunded")
+            .collect();
+        assert_eq!(refunded.len(), 1);
+        assert!(
+            refunded[0].message.contains(&first.id),
+            "{}",
+            refunded[0].message
+        );
+        assert_eq!(shop.stock_level("PL").unwrap().on_hand, 3, "no restock");
+
+        // Delivered again: acknowledged, nothing changes.
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now())).await, 200);
+        assert_eq!(shop.order(&order.number).unwrap(), after);
+
+        // The rest refunded outside too: only the new refund is recorded.
+        // (An amount: localstripe would refund the whole charge again without one.)
+        client
+            .create_refund(&intent, Some(paid.totals.total - 1000), "outside-the-app-2")
+            .await
+            .unwrap();
+        let body = charge_refunded("evt_refund_2");
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now())).await, 200);
+        let after = shop.order(&order.number).unwrap();
+        assert_eq!(
+            (after.payment_status, after.amount_refunded),
+            (PaymentStatus::Refunded, after.totals.total)
+        );
+        assert_eq!(
+            after.events.iter().filter(|e| e.kind == "refunded").count(),
+            2
+        );
+        assert_eq!(
+            shop.stock_level("PL").unwrap().on_hand,
+            3,
+            "still no restock"
+        );
+    });
+}

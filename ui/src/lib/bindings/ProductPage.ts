@@ -5,4 +5,9 @@ export type ProductPage = { items: Array<ProductSummary>,
 /**
  * Pass as `after` for the next page; `None` on the last page.
  */
-next_cursor: string | null, };
+next_cursor: string | null, 
+/**
+ * How many products match the query in all. Counted with the first page only (`None` when
+ * `after` was given), so that paging through a big catalogue does not count it each time.
+ */
+total: number | null, };
