@@ -145,7 +145,7 @@ pub async fn pay(
             intent.id
         }
     };
-    let key = format!("order-{}-attempt-{attempt}-confirm", order.id);
+    let key = confirm_key(order.id, attempt);
     let outcome = match client
         .confirm_payment_intent(&intent_id, Some(payment_method), &key)
         .await
@@ -447,8 +447,14 @@ fn decline_message(decline: &Decline) -> String {
     }
 }
 
+/// The idempotency key of attempt `attempt` to confirm order `order_id`'s payment: a repeat of
+/// the same attempt can never charge twice.
+pub(crate) fn confirm_key(order_id: i64, attempt: i64) -> String {
+    format!("order-{order_id}-attempt-{attempt}-confirm")
+}
+
 /// Runs database work on a blocking thread, off the async runtime.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     shop: &Arc<Shop>,
     work: impl FnOnce(&Shop) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {

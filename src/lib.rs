@@ -10,6 +10,7 @@ mod db;
 mod demo;
 mod error;
 mod inventory;
+pub mod lab;
 pub mod media;
 mod money;
 mod orders;
