@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -183,6 +184,24 @@ pub async fn run(
     result.note = notes.join(" ");
     tracing::info!(?scenario, order = order.number, verdict = ?result.verdict, "lab scenario run");
     Ok(result)
+}
+
+/// The variant the lab buys: the one on sale with the most units available, so the lab
+/// leaves the shop's scarce stock alone.
+pub fn sample_sku(shop: &Shop) -> Result<String, Error> {
+    shop.conn()
+        .query_row(
+            "SELECT v.sku FROM variants v
+             JOIN products p ON p.id = v.product_id
+             JOIN variant_stock s ON s.variant_id = v.id
+             WHERE p.status = 'active' AND s.available > 0
+             ORDER BY s.available DESC, v.id
+             LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::invalid("no product on sale has stock to run the lab with"))
 }
 
 /// Completes or fails the 3-D Secure challenge the way the emulator's Stripe.js would, then

@@ -27,6 +27,7 @@ fn every_scenario_runs_through_the_pipeline_or_says_it_cannot() {
         .build()
         .unwrap();
 
+    assert_eq!(lab::sample_sku(&shop).unwrap(), "PL");
     let mut results = Vec::new();
     for scenario in LabScenario::ALL {
         let result = rt
@@ -88,4 +89,20 @@ fn every_scenario_runs_through_the_pipeline_or_says_it_cannot() {
         .collect();
     assert_eq!(sold.len(), 3, "{sold:?}");
     assert!(sold.iter().all(|e| e.delta == -1));
+}
+
+#[test]
+fn the_lab_needs_stock_to_buy() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 0)],
+    ))
+    .unwrap();
+    let err = lab::sample_sku(&shop).unwrap_err();
+    assert!(
+        err.to_string().contains("no product on sale has stock"),
+        "{err}"
+    );
 }
