@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { displayLocale, formatMoney, formatPriceRange, fractionDigits, toMinor } from './money';
+import {
+  displayLocale,
+  formatMoney,
+  formatPriceRange,
+  fractionDigits,
+  minorToInput,
+  parseMoney,
+  toMinor,
+} from './money';
 
 describe('money', () => {
   it('formats minor units with the currency exponent', () => {
@@ -28,5 +36,31 @@ describe('money', () => {
     expect(fractionDigits('JPY')).toBe(0);
     expect(toMinor(20, 'USD')).toBe(2000);
     expect(toMinor(20, 'JPY')).toBe(20);
+  });
+
+  it('parses typed prices to minor units without floating point', () => {
+    expect(parseMoney('39', 'USD')).toBe(3900);
+    expect(parseMoney(' 39.5 ', 'USD')).toBe(3950);
+    expect(parseMoney('$1,299.00', 'USD')).toBe(129900);
+    expect(parseMoney('0.07', 'USD')).toBe(7);
+    // 0.29 * 100 is 28.999999999999996 in floating point; here it is 29.
+    expect(parseMoney('0.29', 'USD')).toBe(29);
+    expect(parseMoney('1500', 'JPY')).toBe(1500);
+    expect(parseMoney('1.234', 'KWD')).toBe(1234);
+    for (const bad of ['', '-5', '12.345', '1.5.0', 'abc', '1e3', '12,34', '99999999999999999']) {
+      expect(parseMoney(bad, 'USD'), bad).toBeNull();
+    }
+    expect(parseMoney('15.', 'USD')).toBe(1500);
+    expect(parseMoney('1.5', 'JPY')).toBeNull();
+  });
+
+  it('writes minor units back as input text', () => {
+    expect(minorToInput(3900, 'USD')).toBe('39.00');
+    expect(minorToInput(7, 'USD')).toBe('0.07');
+    expect(minorToInput(1500, 'JPY')).toBe('1500');
+    expect(minorToInput(1234, 'KWD')).toBe('1.234');
+    for (const minor of [0, 1, 99, 100, 123456789]) {
+      expect(parseMoney(minorToInput(minor, 'USD'), 'USD')).toBe(minor);
+    }
   });
 });

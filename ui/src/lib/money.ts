@@ -58,3 +58,29 @@ export function formatPriceRange(
 export function toMinor(major: number, currency: string): number {
   return Math.round(major * 10 ** fractionDigits(currency));
 }
+
+/**
+ * A price as typed in the back office ("39", "39.5", "1,299.00", "$39.00") to minor units of
+ * `currency`, with integer maths only: no float ever stands between the text and the cents.
+ * `null` for anything that is not a plain non-negative amount with at most the currency's
+ * decimals, so a typo is refused rather than silently becoming another price.
+ */
+export function parseMoney(text: string, currency: string): number | null {
+  const digits = fractionDigits(currency);
+  const cleaned = text.trim().replace(/^[^\d.,-]+/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
+  if (!match) return null;
+  const whole = match[1] ?? '';
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) return null;
+  const minor = BigInt(whole) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, '0') || '0');
+  return minor > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(minor);
+}
+
+/** Minor units as the text a price input starts with: 3900 USD → "39.00", 1500 JPY → "1500". */
+export function minorToInput(minor: number, currency: string): string {
+  const digits = fractionDigits(currency);
+  const sign = minor < 0 ? '-' : '';
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
