@@ -60,16 +60,48 @@ export function adminHref(section: AdminSection, id?: string): string {
 export const catalogueHref = '#/';
 export const checkoutHref = '#/checkout';
 
+/** Asked before the page changes to `href`; `false` keeps the current page. */
+export type LeaveGuard = (href: string) => boolean;
+
 class Router {
   route = $state<Route>(parseHash(window.location.hash));
+  #guard: LeaveGuard | null = null;
+  #href = window.location.hash;
 
   constructor() {
-    window.addEventListener('hashchange', () => this.#set(parseHash(window.location.hash)));
+    window.addEventListener('hashchange', () => {
+      const href = window.location.hash;
+      if (!this.#mayLeave(href)) {
+        // Put the address back without another hashchange: the page stays as it is.
+        history.replaceState(history.state, '', this.#href || '#/');
+        return;
+      }
+      this.#href = href;
+      this.#set(parseHash(href));
+    });
   }
 
   go(href: string) {
+    if (!this.#mayLeave(href)) return;
+    this.#href = href;
     window.location.hash = href;
     this.#set(parseHash(href));
+  }
+
+  /**
+   * Asks `guard` before any change of page (a page with unsaved changes). Returns the function
+   * that removes it.
+   */
+  guardLeaving(guard: LeaveGuard): () => void {
+    this.#guard = guard;
+    return () => {
+      if (this.#guard === guard) this.#guard = null;
+    };
+  }
+
+  #mayLeave(href: string): boolean {
+    const same = JSON.stringify(parseHash(href)) === JSON.stringify(this.route);
+    return same || this.#guard === null || this.#guard(href);
   }
 
   // The same page again is no change: it must not reload what is shown.

@@ -31,3 +31,25 @@ describe('parseHash', () => {
     expect(parseHash('#/checkout/x')).toEqual({ name: 'catalogue' });
   });
 });
+
+describe('router.guardLeaving', () => {
+  it('keeps the page while the guard says no, and lets go once it is removed', async () => {
+    const { router } = await import('./router.svelte');
+    router.go(adminHref('products', 'poland-flag'));
+    const asked: string[] = [];
+    const remove = router.guardLeaving((href) => {
+      asked.push(href);
+      return false;
+    });
+    router.go(adminHref('inventory'));
+    expect(router.route).toEqual({ name: 'admin', section: 'products', id: 'poland-flag' });
+    window.location.hash = adminHref('orders');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    expect(router.route).toEqual({ name: 'admin', section: 'products', id: 'poland-flag' });
+    expect(window.location.hash).toBe(adminHref('products', 'poland-flag'));
+    expect(asked).toEqual([adminHref('inventory'), adminHref('orders')]);
+    remove();
+    router.go(adminHref('inventory'));
+    expect(router.route).toEqual({ name: 'admin', section: 'inventory' });
+  });
+});
