@@ -247,6 +247,9 @@ pub struct ProductPage {
     pub items: Vec<ProductSummary>,
     /// Pass as `after` for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// How many products match the query in all. Counted with the first page only (`None` when
+    /// `after` was given), so that paging through a big catalogue does not count it each time.
+    pub total: Option<i64>,
 }
 
 const DEFAULT_PAGE: u32 = 50;
@@ -287,9 +290,6 @@ impl Shop {
             "UPDATE products SET
                  title = coalesce(?2, title),
                  description = coalesce(?3, description),
-    /// How many products match the query in all. Counted with the first page only (`None` when
-    /// `after` was given), so that paging through a big catalogue does not count it each time.
-    pub total: Option<i64>,
                  vendor = coalesce(?4, vendor),
                  product_type = coalesce(?5, product_type),
                  tags = coalesce(?6, tags),
@@ -433,6 +433,7 @@ impl Shop {
         let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
         let search = query.search.as_deref().and_then(fts_query);
         let cursor = query.after.as_deref().map(Cursor::decode).transpose()?;
+        let cursor_given = cursor.is_some();
         let (rank_after, title_after, id_after) = match cursor {
             Some(Cursor::Rank { rank, id }) if search.is_some() => (Some(rank), None, id),
             Some(Cursor::Title { title, id }) if search.is_none() => (None, Some(title), id),
@@ -441,6 +442,22 @@ impl Shop {
         };
         // Search hits come from FTS5 with their bm25 rank (lower is better); title, tags and
         // SKUs weigh more than the description. Without a search every product is a "hit".
+        let hits = if search.is_some() {
+            "SELECT rowid AS id, bm25(product_search, 10.0, 1.0, 5.0, 8.0, 3.0) AS rank
+             FROM product_search WHERE product_search MATCH ?1"
+        } else {
+            "SELECT id, 0.0 AS rank FROM products WHERE ?1 IS NULL"
+        };
+        let filters = "(?2 IS NULL OR p.status = ?2)
+               AND (?3 IS NULL OR EXISTS (
+                     SELECT 1 FROM collection_products cp JOIN collections c ON c.id = cp.collection_id
+                     WHERE cp.product_id = p.id AND c.handle = ?3))
+               AND (NOT ?4 OR EXISTS (
+                     SELECT 1 FROM variant_stock s2 WHERE s2.product_id = p.id AND s2.available > 0))
+               AND (?5 IS NULL AND ?6 IS NULL OR EXISTS (
+                     SELECT 1 FROM variants v2 WHERE v2.product_id = p.id
+                       AND (?5 IS NULL OR v2.price_minor >= ?5)
+                       AND (?6 IS NULL OR v2.price_minor <= ?6)))";
         let sql = format!(
             "WITH hits AS MATERIALIZED ({hits})
              SELECT p.id, p.handle, p.title, p.vendor, p.product_type, p.status,
@@ -466,6 +483,26 @@ impl Shop {
             },
         );
         let conn = self.conn();
+        let filter_params = params![
+            search,
+            query.status.map(ProductStatus::as_str),
+            query.collection,
+            query.in_stock,
+            query.min_price,
+            query.max_price,
+        ];
+        let total = if cursor_given {
+            None
+        } else {
+            let count = format!(
+                "WITH hits AS MATERIALIZED ({hits})
+                 SELECT count(*) FROM hits JOIN products p ON p.id = hits.id WHERE {filters}"
+            );
+            Some(
+                conn.prepare_cached(&count)?
+                    .query_row(filter_params, |row| row.get(0))?,
+            )
+        };
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![
             search,
@@ -476,6 +513,7 @@ impl Shop {
             query.max_price,
             rank_after,
             id_after,
+            title_after,
             limit + 1,
         ])?;
         let mut items = Vec::new();
@@ -546,7 +584,6 @@ impl Cursor {
         }
     }
 }
-        let cursor_given = cursor.is_some();
 
 /// Turns what a customer types into an FTS5 query: every word, quoted, as a prefix, all
 /// required. Punctuation separates words (as the index's tokenizer does), so no input can be a
@@ -555,22 +592,6 @@ fn fts_query(input: &str) -> Option<String> {
     let words: Vec<String> = input
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        let hits = if search.is_some() {
-            "SELECT rowid AS id, bm25(product_search, 10.0, 1.0, 5.0, 8.0, 3.0) AS rank
-             FROM product_search WHERE product_search MATCH ?1"
-        } else {
-            "SELECT id, 0.0 AS rank FROM products WHERE ?1 IS NULL"
-        };
-        let filters = "(?2 IS NULL OR p.status = ?2)
-               AND (?3 IS NULL OR EXISTS (
-                     SELECT 1 FROM collection_products cp JOIN collections c ON c.id = cp.collection_id
-                     WHERE cp.product_id = p.id AND c.handle = ?3))
-               AND (NOT ?4 OR EXISTS (
-                     SELECT 1 FROM variant_stock s2 WHERE s2.product_id = p.id AND s2.available > 0))
-               AND (?5 IS NULL AND ?6 IS NULL OR EXISTS (
-                     SELECT 1 FROM variants v2 WHERE v2.product_id = p.id
-                       AND (?5 IS NULL OR v2.price_minor >= ?5)
-                       AND (?6 IS NULL OR v2.price_minor <= ?6)))";
         .map(|w| format!("\"{w}\"*"))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
@@ -611,26 +632,6 @@ fn attach_first_images(conn: &Connection, items: &mut [ProductSummary]) -> Resul
 }
 
 fn image_from_row(row: &Row<'_>) -> rusqlite::Result<ProductImage> {
-        let filter_params = params![
-            search,
-            query.status.map(ProductStatus::as_str),
-            query.collection,
-            query.in_stock,
-            query.min_price,
-            query.max_price,
-        ];
-        let total = if cursor_given {
-            None
-        } else {
-            let count = format!(
-                "WITH hits AS MATERIALIZED ({hits})
-                 SELECT count(*) FROM hits JOIN products p ON p.id = hits.id WHERE {filters}"
-            );
-            Some(
-                conn.prepare_cached(&count)?
-                    .query_row(filter_params, |row| row.get(0))?,
-            )
-        };
     Ok(ProductImage {
         hash: row.get(0)?,
         width: row.get(1)?,
@@ -642,7 +643,6 @@ fn image_from_row(row: &Row<'_>) -> rusqlite::Result<ProductImage> {
 pub(crate) fn product_id(conn: &Connection, handle: &str) -> Result<ProductId, Error> {
     conn.prepare_cached("SELECT id FROM products WHERE handle = ?1")?
         .query_row([handle], |row| row.get(0))
-            title_after,
         .optional()?
         .map(ProductId)
         .ok_or_else(|| Error::UnknownProduct(handle.to_owned()))

@@ -308,8 +308,7 @@ pub(crate) fn store_bytes(data_dir: &Path, name: &str, bytes: &[u8]) -> Result<S
 pub(crate) fn link_image(
     tx: &Connection,
     product: ProductId,
-    name: &str,
-    bytes: &[u8],
+    image: &StoredImage,
     alt: &str,
 ) -> Result<(), Error> {
     insert_image(tx, product, &image.hash, &image.checked, alt)
@@ -375,7 +374,8 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 /// Checks an image: its format, its size from the header (before any pixel is decoded), and
 /// with `full`, that it decodes completely.
 fn check(
-    image: &StoredImage,
+    name: &str,
+    bytes: &[u8],
     limits: &MediaLimits,
     full: bool,
 ) -> Result<Checked, MediaError> {
