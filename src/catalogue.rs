@@ -192,6 +192,46 @@ pub struct VariantUpdate {
     pub low_stock_threshold: Option<i64>,
 }
 
+/// The whole product as the back office's editor sends it back to be saved.
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ProductEdit {
+    /// The handle of a new product (lower-case letters, digits and dashes); a product that
+    /// exists keeps its own.
+    pub handle: String,
+    pub title: String,
+    pub description: String,
+    pub vendor: String,
+    pub product_type: String,
+    pub tags: Vec<String>,
+    pub status: ProductStatus,
+    /// Option names in order, e.g. `["Size", "Material"]`; at most three.
+    pub options: Vec<String>,
+    /// Handles of the collections the product belongs to.
+    pub collections: Vec<String>,
+    /// Every variant the product keeps, in the order they are shown.
+    pub variants: Vec<VariantEdit>,
+}
+
+/// One row of the editor's variant table. Stock is not here: it moves only through the ledger.
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct VariantEdit {
+    /// The variant being changed; `null` for a new one, whose stock starts at zero.
+    #[ts(type = "number | null")]
+    pub id: Option<VariantId>,
+    pub sku: String,
+    /// Option values in the order of the product's option names.
+    pub options: Vec<String>,
+    /// Minor units of the shop's currency.
+    pub price: i64,
+    /// The "was" price, minor units of the shop's currency.
+    pub compare_at_price: Option<i64>,
+    pub barcode: Option<String>,
+    pub weight_grams: i64,
+    pub low_stock_threshold: i64,
+}
+
 /// Filters and position for a page of products. The default lists every product, 50 at a time.
 #[derive(Clone, Debug, Default, Deserialize, TS)]
 #[ts(export, optional_fields)]
@@ -310,6 +350,91 @@ impl Shop {
         load_product(&conn, id)
     }
 
+    /// Saves what the product editor sends, in one transaction: a new product when `handle` is
+    /// `None`, else the product with that handle. Variants with an `id` are changed, those
+    /// without are added with no stock, and the product's variants left out of `edit` are
+    /// removed, unless they were ever ordered (archive the product instead). A rule broken by
+    /// one field fails with [`Error::InvalidField`] naming it, and nothing is saved.
+    pub fn save_product(&self, handle: Option<&str>, edit: &ProductEdit) -> Result<Product, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = match handle {
+            None => insert_product(
+                &tx,
+                &NewProduct {
+                    handle: edit.handle.clone(),
+                    title: edit.title.clone(),
+                    description: edit.description.clone(),
+                    vendor: edit.vendor.clone(),
+                    product_type: edit.product_type.clone(),
+                    tags: edit.tags.clone(),
+                    status: Some(edit.status),
+                    options: edit.options.clone(),
+                    collections: edit.collections.clone(),
+                    variants: Vec::new(),
+                },
+            )?,
+            Some(handle) => {
+                let id = product_id(&tx, handle)?;
+                check_title(&edit.title)?;
+                tx.execute(
+                    "UPDATE products SET title = ?2, description = ?3, vendor = ?4,
+                         product_type = ?5, tags = ?6, status = ?7,
+                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                     WHERE id = ?1",
+                    params![
+                        id.0,
+                        edit.title.trim(),
+                        edit.description,
+                        edit.vendor.trim(),
+                        edit.product_type.trim(),
+                        join_tags(&edit.tags),
+                        edit.status.as_str(),
+                    ],
+                )?;
+                tx.execute("DELETE FROM product_options WHERE product_id = ?1", [id.0])?;
+                write_options(&tx, id, handle, &edit.options)?;
+                tx.execute(
+                    "DELETE FROM collection_products WHERE product_id = ?1",
+                    [id.0],
+                )?;
+                write_collections(&tx, id, &edit.collections)?;
+                id
+            }
+        };
+        save_variants(&tx, id, edit)?;
+        tx.commit()?;
+        tracing::info!(handle = edit.handle, "product saved");
+        load_product(&conn, id)
+    }
+
+    /// Sets the status of several products at once (the product list's bulk action): all of
+    /// them or, if one handle is unknown, none. Returns how many there were.
+    pub fn set_products_status(
+        &self,
+        handles: &[String],
+        status: ProductStatus,
+    ) -> Result<usize, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for handle in handles {
+            let id = product_id(&tx, handle)?;
+            tx.prepare_cached(
+                "UPDATE products SET status = ?2,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ?1",
+            )?
+            .execute(params![id.0, status.as_str()])?;
+        }
+        tx.commit()?;
+        tracing::info!(
+            count = handles.len(),
+            status = status.as_str(),
+            "products status set"
+        );
+        Ok(handles.len())
+    }
+
     /// Takes a product off sale without deleting it: orders that sold it keep their lines.
     pub fn archive_product(&self, handle: &str) -> Result<Product, Error> {
         self.update_product(
@@ -354,13 +479,13 @@ impl Shop {
             check_price(&tx, label, "price", price)?;
         }
         if let Some(Some(compare_at)) = update.compare_at {
-            check_price(&tx, label, "compare-at price", compare_at)?;
+            check_price(&tx, label, "compare_at_price", compare_at)?;
         }
         if let Some(weight) = update.weight_grams {
-            check_non_negative(label, "weight", weight)?;
+            check_non_negative(label, "weight_grams", weight)?;
         }
         if let Some(threshold) = update.low_stock_threshold {
-            check_non_negative(label, "low-stock threshold", threshold)?;
+            check_non_negative(label, "low_stock_threshold", threshold)?;
         }
         tx.execute(
             "UPDATE variants SET
@@ -653,13 +778,6 @@ pub(crate) fn product_id(conn: &Connection, handle: &str) -> Result<ProductId, E
 pub(crate) fn insert_product(tx: &Connection, new: &NewProduct) -> Result<ProductId, Error> {
     check_handle(&new.handle)?;
     check_title(&new.title)?;
-    if new.options.len() > MAX_OPTIONS {
-        return Err(Error::invalid(format!(
-            "product \"{}\" has {} options; at most {MAX_OPTIONS} are allowed",
-            new.handle,
-            new.options.len()
-        )));
-    }
     tx.prepare_cached(
         "INSERT INTO products (handle, title, description, vendor, product_type, tags, status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -675,14 +793,40 @@ pub(crate) fn insert_product(tx: &Connection, new: &NewProduct) -> Result<Produc
     ])
     .map_err(|e| unique_violation(e, || Error::DuplicateHandle(new.handle.clone())))?;
     let id = ProductId(tx.last_insert_rowid());
+    write_options(tx, id, &new.handle, &new.options)?;
+    for (position, variant) in new.variants.iter().enumerate() {
+        insert_variant(tx, id, new.options.len(), position as i64, variant)
+            .map_err(|e| at_variant(e, position))?;
+    }
+    write_collections(tx, id, &new.collections)?;
+    Ok(id)
+}
 
-    for (position, name) in new.options.iter().enumerate() {
+/// Writes a product's option names (the product has none yet).
+fn write_options(
+    tx: &Connection,
+    id: ProductId,
+    handle: &str,
+    options: &[String],
+) -> Result<(), Error> {
+    if options.len() > MAX_OPTIONS {
+        return Err(field_error(
+            "options",
+            format!(
+                "product \"{handle}\" has {} options; at most {MAX_OPTIONS} are allowed",
+                options.len()
+            ),
+        ));
+    }
+    for (position, name) in options.iter().enumerate() {
         if name.trim().is_empty() {
-            return Err(Error::invalid(format!(
-                "option {} of product \"{}\" has no name",
-                position + 1,
-                new.handle
-            )));
+            return Err(field_error(
+                "options",
+                format!(
+                    "option {} of product \"{handle}\" has no name",
+                    position + 1
+                ),
+            ));
         }
         tx.prepare_cached(
             "INSERT INTO product_options (product_id, position, name) VALUES (?1, ?2, ?3)",
@@ -690,17 +834,19 @@ pub(crate) fn insert_product(tx: &Connection, new: &NewProduct) -> Result<Produc
         .execute(params![id.0, position as i64 + 1, name.trim()])
         .map_err(|e| {
             unique_violation(e, || {
-                Error::invalid(format!(
-                    "product \"{}\" has the option \"{name}\" twice",
-                    new.handle
-                ))
+                field_error(
+                    "options",
+                    format!("product \"{handle}\" has the option \"{name}\" twice"),
+                )
             })
         })?;
     }
-    for (position, variant) in new.variants.iter().enumerate() {
-        insert_variant(tx, id, new.options.len(), position as i64, variant)?;
-    }
-    for collection in &new.collections {
+    Ok(())
+}
+
+/// Puts a product in the collections with these handles (it is in none yet).
+fn write_collections(tx: &Connection, id: ProductId, collections: &[String]) -> Result<(), Error> {
+    for collection in collections {
         let changed = tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO collection_products (collection_id, product_id)
@@ -718,7 +864,126 @@ pub(crate) fn insert_product(tx: &Connection, new: &NewProduct) -> Result<Produc
             }
         }
     }
-    Ok(id)
+    Ok(())
+}
+
+/// Brings the variants of `product` to those of `edit`: changes, adds and removes. The caller
+/// owns the (immediate) transaction and has written the option names.
+fn save_variants(tx: &Connection, product: ProductId, edit: &ProductEdit) -> Result<(), Error> {
+    let currency = shop_currency(tx)?;
+    let existing: Vec<(VariantId, String)> = tx
+        .prepare_cached("SELECT id, sku FROM variants WHERE product_id = ?1")?
+        .query_map([product.0], |row| Ok((VariantId(row.get(0)?), row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let kept: Vec<VariantId> = edit.variants.iter().filter_map(|v| v.id).collect();
+    if let Some(stranger) = kept
+        .iter()
+        .find(|id| !existing.iter().any(|(e, _)| e == *id))
+    {
+        return Err(Error::invalid(format!(
+            "variant #{} is not a variant of \"{}\"",
+            stranger.0, edit.handle
+        )));
+    }
+    for (index, variant) in edit.variants.iter().enumerate() {
+        let sku = variant.sku.trim();
+        let again = edit.variants[..index]
+            .iter()
+            .any(|other| other.sku.trim() == sku);
+        if again {
+            return Err(Error::InvalidField {
+                field: "sku",
+                variant: Some(index),
+                message: format!("SKU \"{sku}\" is used twice in this product"),
+            });
+        }
+    }
+    for (id, sku) in existing.iter().filter(|(id, _)| !kept.contains(id)) {
+        let ordered: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM order_lines WHERE variant_id = ?1)")?
+            .query_row([id.0], |row| row.get(0))?;
+        if ordered {
+            return Err(Error::invalid(format!(
+                "\"{sku}\" has been ordered, so it cannot be removed: archive the product instead"
+            )));
+        }
+        tx.prepare_cached("DELETE FROM variants WHERE id = ?1")?
+            .execute([id.0])?;
+    }
+    // Kept variants step out of the way first, so that two of them can swap option values or
+    // SKUs without tripping the unique indexes halfway.
+    for id in &kept {
+        tx.prepare_cached(
+            "UPDATE variants SET sku = '~' || id, option1 = '~' || id, option2 = NULL,
+                 option3 = NULL
+             WHERE id = ?1",
+        )?
+        .execute([id.0])?;
+    }
+    for (index, variant) in edit.variants.iter().enumerate() {
+        let new = NewVariant {
+            sku: variant.sku.clone(),
+            options: variant.options.clone(),
+            price: Money::new(variant.price, currency),
+            compare_at: variant.compare_at_price.map(|m| Money::new(m, currency)),
+            barcode: variant.barcode.clone(),
+            weight_grams: variant.weight_grams,
+            on_hand: 0,
+            low_stock_threshold: variant.low_stock_threshold,
+        };
+        let result = match variant.id {
+            None => insert_variant(tx, product, edit.options.len(), index as i64, &new).map(drop),
+            Some(id) => update_edited_variant(tx, id, edit.options.len(), index as i64, &new),
+        };
+        result
+            .map_err(|e| match e {
+                Error::DuplicateSku(sku) => field_error(
+                    "sku",
+                    format!("SKU \"{sku}\" is already used by another variant"),
+                ),
+                other => other,
+            })
+            .map_err(|e| at_variant(e, index))?;
+    }
+    Ok(())
+}
+
+/// Writes an edited variant's fields over the stored ones, after the checks a new one passes.
+fn update_edited_variant(
+    tx: &Connection,
+    id: VariantId,
+    option_count: usize,
+    position: i64,
+    new: &NewVariant,
+) -> Result<(), Error> {
+    let sku = new.sku.trim();
+    check_variant(tx, option_count, new)?;
+    let option = |i: usize| new.options.get(i).map(|v| v.trim());
+    tx.prepare_cached(
+        "UPDATE variants SET sku = ?2, option1 = ?3, option2 = ?4, option3 = ?5,
+             price_minor = ?6, compare_at_minor = ?7, barcode = ?8, weight_grams = ?9,
+             low_stock_threshold = ?10, position = ?11,
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id.0,
+        sku,
+        option(0),
+        option(1),
+        option(2),
+        new.price.amount,
+        new.compare_at.map(|m| m.amount),
+        new.barcode
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty()),
+        new.weight_grams,
+        new.low_stock_threshold,
+        position,
+    ])
+    .map_err(|e| variant_unique_violation(e, sku, &new.options))?;
+    Ok(())
 }
 
 fn insert_variant(
@@ -729,25 +994,7 @@ fn insert_variant(
     new: &NewVariant,
 ) -> Result<VariantId, Error> {
     let sku = new.sku.trim();
-    check_sku(sku)?;
-    if new.options.len() != option_count {
-        return Err(Error::invalid(format!(
-            "variant \"{sku}\" has {} option values but its product has {option_count} options",
-            new.options.len()
-        )));
-    }
-    if new.options.iter().any(|v| v.trim().is_empty()) {
-        return Err(Error::invalid(format!(
-            "variant \"{sku}\" has an empty option value"
-        )));
-    }
-    check_price(tx, sku, "price", new.price)?;
-    if let Some(compare_at) = new.compare_at {
-        check_price(tx, sku, "compare-at price", compare_at)?;
-    }
-    check_non_negative(sku, "weight", new.weight_grams)?;
-    check_non_negative(sku, "stock on hand", new.on_hand)?;
-    check_non_negative(sku, "low-stock threshold", new.low_stock_threshold)?;
+    check_variant(tx, option_count, new)?;
 
     let option = |i: usize| new.options.get(i).map(|v| v.trim());
     tx.prepare_cached(
@@ -773,18 +1020,7 @@ fn insert_variant(
         new.low_stock_threshold,
         position,
     ])
-    .map_err(|e| match &e {
-        rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("variants.sku") => {
-            Error::DuplicateSku(sku.to_owned())
-        }
-        rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("UNIQUE") => {
-            Error::invalid(format!(
-                "variant \"{sku}\" repeats the options {:?} of another variant",
-                new.options
-            ))
-        }
-        _ => Error::Database(e),
-    })?;
+    .map_err(|e| variant_unique_violation(e, sku, &new.options))?;
     let id = VariantId(tx.last_insert_rowid());
     if new.on_hand > 0 {
         inventory::record_movement(
@@ -797,6 +1033,48 @@ fn insert_variant(
         )?;
     }
     Ok(id)
+}
+
+/// The checks every variant passes, new or edited.
+fn check_variant(conn: &Connection, option_count: usize, new: &NewVariant) -> Result<(), Error> {
+    let sku = new.sku.trim();
+    check_sku(sku)?;
+    if new.options.len() != option_count {
+        return Err(field_error(
+            "options",
+            format!(
+                "variant \"{sku}\" has {} option values but its product has {option_count} options",
+                new.options.len()
+            ),
+        ));
+    }
+    if new.options.iter().any(|v| v.trim().is_empty()) {
+        return Err(field_error(
+            "options",
+            format!("variant \"{sku}\" has an empty option value"),
+        ));
+    }
+    check_price(conn, sku, "price", new.price)?;
+    if let Some(compare_at) = new.compare_at {
+        check_price(conn, sku, "compare_at_price", compare_at)?;
+    }
+    check_non_negative(sku, "weight_grams", new.weight_grams)?;
+    check_non_negative(sku, "on_hand", new.on_hand)?;
+    check_non_negative(sku, "low_stock_threshold", new.low_stock_threshold)
+}
+
+/// A variant's SKU or option values clashing with another variant's, in words.
+fn variant_unique_violation(e: rusqlite::Error, sku: &str, options: &[String]) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("variants.sku") => {
+            Error::DuplicateSku(sku.to_owned())
+        }
+        rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("UNIQUE") => field_error(
+            "options",
+            format!("variant \"{sku}\" repeats the options {options:?} of another variant"),
+        ),
+        _ => Error::Database(e),
+    }
 }
 
 pub(crate) fn load_product(conn: &Connection, id: ProductId) -> Result<Product, Error> {
@@ -916,27 +1194,70 @@ pub(crate) fn shop_currency(conn: &Connection) -> Result<Currency, Error> {
         .unwrap_or(Currency::USD))
 }
 
-fn check_price(conn: &Connection, sku: &str, what: &str, price: Money) -> Result<(), Error> {
+/// An [`Error::InvalidField`] about `field`, not yet tied to a variant's position.
+fn field_error(field: &'static str, message: String) -> Error {
+    Error::InvalidField {
+        field,
+        variant: None,
+        message,
+    }
+}
+
+/// `e`, if it is about a field, as being about the variant at `index` of what was sent.
+fn at_variant(e: Error, index: usize) -> Error {
+    match e {
+        Error::InvalidField { field, message, .. } => Error::InvalidField {
+            field,
+            variant: Some(index),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// The words a message uses for a variant field.
+fn field_words(field: &'static str) -> &'static str {
+    match field {
+        "compare_at_price" => "compare-at price",
+        "weight_grams" => "weight",
+        "low_stock_threshold" => "low-stock threshold",
+        "on_hand" => "stock on hand",
+        other => other,
+    }
+}
+
+fn check_price(
+    conn: &Connection,
+    sku: &str,
+    field: &'static str,
+    price: Money,
+) -> Result<(), Error> {
+    let what = field_words(field);
     if price.amount < 0 {
-        return Err(Error::invalid(format!(
-            "{what} of \"{sku}\" is negative ({price})"
-        )));
+        return Err(field_error(
+            field,
+            format!("{what} of \"{sku}\" is negative ({price})"),
+        ));
     }
     let currency = shop_currency(conn)?;
     if price.currency != currency {
-        return Err(Error::invalid(format!(
-            "{what} of \"{sku}\" is in {} but the shop sells in {currency}",
-            price.currency
-        )));
+        return Err(field_error(
+            field,
+            format!(
+                "{what} of \"{sku}\" is in {} but the shop sells in {currency}",
+                price.currency
+            ),
+        ));
     }
     Ok(())
 }
 
-fn check_non_negative(sku: &str, what: &str, value: i64) -> Result<(), Error> {
+fn check_non_negative(sku: &str, field: &'static str, value: i64) -> Result<(), Error> {
     if value < 0 {
-        return Err(Error::invalid(format!(
-            "{what} of \"{sku}\" is negative ({value})"
-        )));
+        return Err(field_error(
+            field,
+            format!("{} of \"{sku}\" is negative ({value})", field_words(field)),
+        ));
     }
     Ok(())
 }
@@ -949,15 +1270,18 @@ fn check_handle(handle: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(format!(
-            "handle \"{handle}\" must be lower-case letters, digits and dashes, e.g. ukraine-flag"
-        )))
+        Err(field_error(
+            "handle",
+            format!(
+                "handle \"{handle}\" must be lower-case letters, digits and dashes, e.g. ukraine-flag"
+            ),
+        ))
     }
 }
 
 fn check_title(title: &str) -> Result<(), Error> {
     if title.trim().is_empty() {
-        Err(Error::invalid("title is empty"))
+        Err(field_error("title", "title is empty".to_owned()))
     } else {
         Ok(())
     }
@@ -965,9 +1289,10 @@ fn check_title(title: &str) -> Result<(), Error> {
 
 fn check_sku(sku: &str) -> Result<(), Error> {
     if sku.is_empty() || sku.chars().any(char::is_whitespace) {
-        Err(Error::invalid(format!(
-            "SKU \"{sku}\" must be non-empty and contain no spaces"
-        )))
+        Err(field_error(
+            "sku",
+            format!("SKU \"{sku}\" must be non-empty and contain no spaces"),
+        ))
     } else {
         Ok(())
     }

@@ -49,6 +49,16 @@ pub enum Error {
     /// Input that breaks a rule of the catalogue or the stock; the message names the field.
     #[error("{0}")]
     Invalid(String),
+    /// Input that breaks a rule about one field of a product or of one of its variants, so that
+    /// an editor can show the message next to it: `field` is the field's name as it crosses IPC
+    /// (`title`, `sku`, `price`, `compare_at_price`, …), `variant` the variant's position in
+    /// what was sent, if the field is a variant's.
+    #[error("{message}")]
+    InvalidField {
+        field: &'static str,
+        variant: Option<usize>,
+        message: String,
+    },
     #[error(
         "cannot remove {remove} of \"{sku}\": only {available} available \
          ({on_hand} on hand, {reserved} reserved for orders)"

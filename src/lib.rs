@@ -21,8 +21,9 @@ pub mod webhooks;
 
 pub use cart::{Cart, CartLine};
 pub use catalogue::{
-    Collection, NewProduct, NewVariant, Product, ProductId, ProductImage, ProductPage,
-    ProductQuery, ProductStatus, ProductSummary, ProductUpdate, Variant, VariantId, VariantUpdate,
+    Collection, NewProduct, NewVariant, Product, ProductEdit, ProductId, ProductImage, ProductPage,
+    ProductQuery, ProductStatus, ProductSummary, ProductUpdate, Variant, VariantEdit, VariantId,
+    VariantUpdate,
 };
 pub use error::Error;
 pub use inventory::{LedgerEntry, StockLevel, StockReason};

@@ -1,9 +1,9 @@
 mod common;
 
-use common::{blank_shop, flag, usd, variant};
+use common::{blank_shop, buyer, flag, usd, variant};
 use flagshop::{
-    Currency, Error, Money, NewProduct, ProductQuery, ProductStatus, ProductUpdate, Shop,
-    VariantUpdate,
+    Currency, Error, Money, NewProduct, Product, ProductEdit, ProductQuery, ProductStatus,
+    ProductUpdate, Shop, VariantEdit, VariantUpdate,
 };
 
 fn handles(shop: &Shop, query: &ProductQuery) -> Vec<String> {
@@ -491,6 +491,278 @@ fn adding_a_variant_extends_the_product() {
         shop.add_variant("nope", &variant("X", &["a"], 1, 0)),
         Err(Error::UnknownProduct(_))
     ));
+}
+
+/// What the editor would send back for `product`, unchanged.
+fn edit_of(product: &Product) -> ProductEdit {
+    ProductEdit {
+        handle: product.handle.clone(),
+        title: product.title.clone(),
+        description: product.description.clone(),
+        vendor: product.vendor.clone(),
+        product_type: product.product_type.clone(),
+        tags: product.tags.clone(),
+        status: product.status,
+        options: product.options.clone(),
+        collections: product.collections.clone(),
+        variants: product
+            .variants
+            .iter()
+            .map(|v| VariantEdit {
+                id: Some(v.id),
+                sku: v.sku.clone(),
+                options: v.options.clone(),
+                price: v.price_minor,
+                compare_at_price: v.compare_at_minor,
+                barcode: v.barcode.clone(),
+                weight_grams: v.weight_grams,
+                low_stock_threshold: v.low_stock_threshold,
+            })
+            .collect(),
+    }
+}
+
+fn new_row(sku: &str, options: &[&str], price: i64) -> VariantEdit {
+    VariantEdit {
+        id: None,
+        sku: sku.to_owned(),
+        options: options.iter().map(|o| o.to_string()).collect(),
+        price,
+        compare_at_price: None,
+        barcode: None,
+        weight_grams: 120,
+        low_stock_threshold: 5,
+    }
+}
+
+/// The field and variant position of an [`Error::InvalidField`], or a panic.
+fn field_of(err: Error) -> (&'static str, Option<usize>) {
+    match err {
+        Error::InvalidField { field, variant, .. } => (field, variant),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+#[test]
+fn saving_from_the_editor_creates_a_product_with_its_variant_matrix() {
+    let (_dir, shop) = blank_shop();
+    shop.save_collection("europe", "Europe", "").unwrap();
+    let edit = ProductEdit {
+        handle: "pl".into(),
+        title: "  Poland Flag ".into(),
+        description: "White over **red**.".into(),
+        vendor: "Flagshop".into(),
+        product_type: "Flag".into(),
+        tags: vec!["europe".into()],
+        status: ProductStatus::Draft,
+        options: vec!["Size".into(), "Material".into()],
+        collections: vec!["europe".into()],
+        variants: vec![
+            new_row("PL-3X5-POL", &["3x5 ft", "Polyester"], 2500),
+            new_row("PL-3X5-NYL", &["3x5 ft", "Nylon"], 3500),
+        ],
+    };
+    let product = shop.save_product(None, &edit).unwrap();
+    assert_eq!(product.title, "Poland Flag");
+    assert_eq!(product.status, ProductStatus::Draft);
+    assert_eq!(product.collections, ["europe"]);
+    let rows: Vec<(&str, i64, i64)> = product
+        .variants
+        .iter()
+        .map(|v| (v.sku.as_str(), v.price_minor, v.on_hand))
+        .collect();
+    assert_eq!(rows, [("PL-3X5-POL", 2500, 0), ("PL-3X5-NYL", 3500, 0)]);
+    let err = shop.save_product(None, &edit).unwrap_err();
+    assert!(matches!(err, Error::DuplicateHandle(_)), "{err:?}");
+}
+
+#[test]
+fn saving_from_the_editor_changes_adds_and_removes_variants_in_one_go() {
+    let (_dir, shop) = blank_shop();
+    let product = shop
+        .create_product(&flag(
+            "pl",
+            "Poland",
+            vec![
+                variant("PL-1", &["3x5 ft"], 2500, 3),
+                variant("PL-2", &["2x3 ft"], 1500, 4),
+                variant("PL-3", &["4x6 ft"], 4500, 0),
+            ],
+        ))
+        .unwrap();
+    let mut edit = edit_of(&product);
+    edit.title = "Poland Flag".into();
+    edit.tags = vec!["Europe".into(), "europe".into()];
+    // PL-1 and PL-2 swap SKUs and sizes; PL-3 goes; a 5x8 ft arrives.
+    edit.variants[0].sku = "PL-2".into();
+    edit.variants[0].options = vec!["2x3 ft".into()];
+    edit.variants[0].price = 2750;
+    edit.variants[0].compare_at_price = Some(3000);
+    edit.variants[1].sku = "PL-1".into();
+    edit.variants[1].options = vec!["3x5 ft".into()];
+    edit.variants.remove(2);
+    edit.variants.push(new_row("PL-5X8", &["5x8 ft"], 6500));
+    let saved = shop.save_product(Some("pl"), &edit).unwrap();
+    assert_eq!(saved.title, "Poland Flag");
+    assert_eq!(saved.tags, ["Europe"]);
+    let rows: Vec<(&str, &str, i64, Option<i64>, i64)> = saved
+        .variants
+        .iter()
+        .map(|v| {
+            (
+                v.sku.as_str(),
+                v.options[0].as_str(),
+                v.price_minor,
+                v.compare_at_minor,
+                v.on_hand,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("PL-2", "2x3 ft", 2750, Some(3000), 3),
+            ("PL-1", "3x5 ft", 1500, None, 4),
+            ("PL-5X8", "5x8 ft", 6500, None, 0),
+        ]
+    );
+    assert!(matches!(
+        shop.stock_level("PL-3"),
+        Err(Error::UnknownSku(_))
+    ));
+    // Stock stayed with the variant, whatever its new SKU.
+    assert_eq!(shop.stock_history("PL-2").unwrap()[0].balance_after, 3);
+}
+
+#[test]
+fn editor_errors_name_the_field_and_the_variant_and_save_nothing() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "de",
+        "Germany",
+        vec![variant("DE-1", &["3x5 ft"], 2500, 1)],
+    ))
+    .unwrap();
+    let product = shop
+        .create_product(&flag(
+            "pl",
+            "Poland",
+            vec![
+                variant("PL-1", &["3x5 ft"], 2500, 3),
+                variant("PL-2", &["2x3 ft"], 1500, 4),
+            ],
+        ))
+        .unwrap();
+    /// What the case is, how it breaks the edit, and the field the error must name.
+    type Case = (
+        &'static str,
+        fn(&mut ProductEdit),
+        (&'static str, Option<usize>),
+    );
+    let cases: Vec<Case> = vec![
+        ("empty title", |e| e.title = "  ".into(), ("title", None)),
+        (
+            "SKU of another product",
+            |e| e.variants[1].sku = "DE-1".into(),
+            ("sku", Some(1)),
+        ),
+        (
+            "SKU twice",
+            |e| e.variants[1].sku = "PL-1".into(),
+            ("sku", Some(1)),
+        ),
+        (
+            "negative price",
+            |e| e.variants[0].price = -100,
+            ("price", Some(0)),
+        ),
+        (
+            "negative compare-at price",
+            |e| e.variants[1].compare_at_price = Some(-1),
+            ("compare_at_price", Some(1)),
+        ),
+        (
+            "same options twice",
+            |e| e.variants[1].options = vec!["3x5 ft".into()],
+            ("options", Some(1)),
+        ),
+        (
+            "a new variant without a SKU",
+            |e| e.variants.push(new_row(" ", &["4x6 ft"], 100)),
+            ("sku", Some(2)),
+        ),
+        (
+            "negative weight",
+            |e| e.variants[0].weight_grams = -5,
+            ("weight_grams", Some(0)),
+        ),
+    ];
+    for (case, change, expected) in cases {
+        let mut edit = edit_of(&product);
+        edit.title = "Changed".into();
+        change(&mut edit);
+        let err = shop.save_product(Some("pl"), &edit).unwrap_err();
+        assert_eq!(field_of(err), expected, "{case}");
+        assert_eq!(
+            shop.product("pl").unwrap(),
+            product,
+            "{case}: nothing saved"
+        );
+    }
+}
+
+#[test]
+fn a_variant_that_was_ordered_cannot_be_removed() {
+    let (_dir, shop) = blank_shop();
+    let product = shop
+        .create_product(&flag(
+            "pl",
+            "Poland",
+            vec![
+                variant("PL-1", &["3x5 ft"], 2500, 3),
+                variant("PL-2", &["2x3 ft"], 1500, 4),
+            ],
+        ))
+        .unwrap();
+    shop.place_order(&[("PL-1".to_owned(), 1)], &buyer(), None)
+        .unwrap();
+    let mut edit = edit_of(&product);
+    edit.variants.remove(0);
+    let err = shop.save_product(Some("pl"), &edit).unwrap_err();
+    assert!(
+        err.to_string().contains("\"PL-1\" has been ordered"),
+        "{err}"
+    );
+    assert_eq!(shop.product("pl").unwrap().variants.len(), 2);
+}
+
+#[test]
+fn bulk_status_changes_all_products_or_none() {
+    let (_dir, shop) = blank_shop();
+    for (handle, sku) in [("pl", "PL"), ("de", "DE"), ("fr", "FR")] {
+        shop.create_product(&flag(
+            handle,
+            handle,
+            vec![variant(sku, &["3x5 ft"], 100, 1)],
+        ))
+        .unwrap();
+    }
+    let chosen = ["pl".to_owned(), "de".to_owned()];
+    assert_eq!(
+        shop.set_products_status(&chosen, ProductStatus::Archived)
+            .unwrap(),
+        2
+    );
+    let archived = ProductQuery {
+        status: Some(ProductStatus::Archived),
+        ..ProductQuery::default()
+    };
+    assert_eq!(handles(&shop, &archived), ["de", "pl"]);
+    let err = shop
+        .set_products_status(&["fr".to_owned(), "nope".to_owned()], ProductStatus::Draft)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownProduct(_)), "{err:?}");
+    assert_eq!(shop.product("fr").unwrap().status, ProductStatus::Active);
 }
 
 #[test]
