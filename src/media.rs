@@ -165,12 +165,100 @@ impl Shop {
                 Ok((bytes, checked))
             })
             .collect::<Result<Vec<_>, MediaError>>()?;
+        self.store_images(product, &images, alt)?;
+        tracing::info!(handle, count = files.len(), "images imported");
+        catalogue::load_product(&self.conn(), product)
+    }
 
+    /// Imports one image from its bytes (a file dropped into the window) and appends it to a
+    /// product's gallery, with the checks of [`Shop::add_product_images`]; `name` is the file's
+    /// name, for messages.
+    pub fn add_product_image_bytes(
+        &self,
+        handle: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        alt: &str,
+    ) -> Result<Product, Error> {
+        let product = catalogue::product_id(&self.conn(), handle)?;
+        let checked = check(name, &bytes, &MediaLimits::default(), true)?;
+        self.store_images(product, &[(bytes, checked)], alt)?;
+        tracing::info!(handle, name, "image imported");
+        catalogue::load_product(&self.conn(), product)
+    }
+
+    /// Changes the text that describes one of a product's images to those who cannot see it.
+    pub fn set_image_alt(&self, handle: &str, hash: &str, alt: &str) -> Result<Product, Error> {
+        let conn = self.conn();
+        let product = catalogue::product_id(&conn, handle)?;
+        let changed = conn
+            .prepare_cached(
+                "UPDATE product_images SET alt = ?3 WHERE product_id = ?1 AND hash = ?2",
+            )?
+            .execute(params![product.0, hash, alt.trim()])?;
+        if changed == 0 {
+            return Err(Error::UnknownImage(hash.to_owned()));
+        }
+        catalogue::load_product(&conn, product)
+    }
+
+    /// Puts a product's images in the order of `hashes`, which names each of them once; the
+    /// first is the one the catalogue shows.
+    pub fn reorder_images(&self, handle: &str, hashes: &[String]) -> Result<Product, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let product = catalogue::product_id(&tx, handle)?;
+        let mut current: Vec<String> = tx
+            .prepare_cached("SELECT hash FROM product_images WHERE product_id = ?1")?
+            .query_map([product.0], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        current.sort();
+        let mut wanted = hashes.to_vec();
+        wanted.sort();
+        if current != wanted {
+            return Err(Error::invalid(format!(
+                "the new order of the images of \"{handle}\" must name each of its {} images once",
+                current.len()
+            )));
+        }
+        for (position, hash) in hashes.iter().enumerate() {
+            tx.prepare_cached(
+                "UPDATE product_images SET position = ?3 WHERE product_id = ?1 AND hash = ?2",
+            )?
+            .execute(params![product.0, hash, position as i64])?;
+        }
+        tx.commit()?;
+        catalogue::load_product(&conn, product)
+    }
+
+    /// Takes an image out of a product's gallery. The stored original stays: another product
+    /// may show the same file.
+    pub fn remove_image(&self, handle: &str, hash: &str) -> Result<Product, Error> {
+        let conn = self.conn();
+        let product = catalogue::product_id(&conn, handle)?;
+        let removed = conn
+            .prepare_cached("DELETE FROM product_images WHERE product_id = ?1 AND hash = ?2")?
+            .execute(params![product.0, hash])?;
+        if removed == 0 {
+            return Err(Error::UnknownImage(hash.to_owned()));
+        }
+        tracing::info!(handle, hash, "image removed");
+        catalogue::load_product(&conn, product)
+    }
+
+    /// Stores checked images and appends them to a product's gallery: all of them, or none
+    /// (the originals this call wrote are removed again on failure).
+    fn store_images(
+        &self,
+        product: ProductId,
+        images: &[(Vec<u8>, Checked)],
+        alt: &str,
+    ) -> Result<(), Error> {
         let store = self.media_dir();
         let mut written = Vec::new();
         let result = (|| {
             let mut rows = Vec::new();
-            for (bytes, checked) in &images {
+            for (bytes, checked) in images {
                 let (hash, created) = store_original(&store, bytes)?;
                 written.extend(created);
                 rows.push((hash, *checked));
@@ -190,8 +278,7 @@ impl Shop {
             }
             return Err(e);
         }
-        tracing::info!(handle, count = files.len(), "images imported");
-        catalogue::load_product(&self.conn(), product)
+        Ok(())
     }
 
     /// The thumbnail of the stored image `hash` at `width` (one of [`THUMB_WIDTHS`]), made now

@@ -602,3 +602,61 @@ fn cli_refuses_hostile_files_with_one_line() {
         );
     }
 }
+
+#[test]
+fn images_dropped_as_bytes_are_checked_and_added_to_the_gallery() {
+    let (_dir, shop) = shop_with_product();
+    let product = shop
+        .add_product_image_bytes("pl", "front.jpg", jpeg(64, 48), "Front")
+        .unwrap();
+    assert_eq!(product.images.len(), 1);
+    assert_eq!(
+        (product.images[0].width, product.images[0].height),
+        (64, 48)
+    );
+    assert_eq!(product.images[0].alt, "Front");
+    let err = shop
+        .add_product_image_bytes("pl", "notes.txt", b"hello".to_vec(), "")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Media(MediaError::NotAnImage { ref file }) if file == "notes.txt"),
+        "{err:?}"
+    );
+    assert_eq!(shop.product("pl").unwrap().images.len(), 1);
+}
+
+#[test]
+fn gallery_images_can_be_reordered_described_and_removed() {
+    let (_dir, shop) = shop_with_product();
+    shop.add_product_image_bytes("pl", "a.jpg", jpeg(64, 48), "")
+        .unwrap();
+    let product = shop
+        .add_product_image_bytes("pl", "b.png", disc_png(40), "")
+        .unwrap();
+    let (a, b) = (
+        product.images[0].hash.clone(),
+        product.images[1].hash.clone(),
+    );
+    let product = shop.reorder_images("pl", &[b.clone(), a.clone()]).unwrap();
+    let order: Vec<&str> = product.images.iter().map(|i| i.hash.as_str()).collect();
+    assert_eq!(order, [b.as_str(), a.as_str()]);
+    let summary = &shop.list_products(&Default::default()).unwrap().items[0];
+    assert_eq!(
+        summary.image.as_ref().unwrap().hash,
+        b,
+        "the first image is the card's"
+    );
+    assert!(shop.reorder_images("pl", std::slice::from_ref(&a)).is_err());
+
+    let product = shop.set_image_alt("pl", &a, " Poland, waving ").unwrap();
+    assert_eq!(product.images[1].alt, "Poland, waving");
+
+    let product = shop.remove_image("pl", &b).unwrap();
+    assert_eq!(product.images.len(), 1);
+    assert!(matches!(
+        shop.remove_image("pl", &b),
+        Err(Error::UnknownImage(_))
+    ));
+    // The original stays in the store: the thumbnail can still be made.
+    assert!(shop.thumbnail(&b, 160).is_ok());
+}
