@@ -7,14 +7,16 @@ use std::fmt;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::catalogue::VariantId;
 use crate::{Error, Shop};
 
 /// Why stock moved. The direction is part of the reason: stock is received and returned in,
 /// sold, damaged and lost out; a correction (after a count) goes either way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum StockReason {
     Received,
     Sold,
@@ -77,7 +79,8 @@ impl std::str::FromStr for StockReason {
 }
 
 /// One row of the stock ledger.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct LedgerEntry {
     pub id: i64,
     pub sku: String,
@@ -92,7 +95,8 @@ pub struct LedgerEntry {
 }
 
 /// A variant's stock as the inventory screen shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct StockLevel {
     pub sku: String,
     pub product_handle: String,
@@ -152,6 +156,16 @@ impl Shop {
         stmt.query_row([sku], level_from_row)
             .optional()?
             .ok_or_else(|| Error::UnknownSku(sku.to_owned()))
+    }
+
+    /// Every variant's stock, by product title and then in the product's own order.
+    pub fn stock_levels(&self) -> Result<Vec<StockLevel>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{LEVEL_SELECT} ORDER BY p.title COLLATE NOCASE, p.id, v.position, v.id"
+        ))?;
+        let rows = stmt.query_map([], level_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Variants of products on sale (active) whose available stock is at or below their

@@ -239,3 +239,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn stock_levels_list_every_variant_by_product_title() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![
+            variant("PL-2", &["2x3 ft"], 1500, 4),
+            variant("PL-1", &["3x5 ft"], 2500, 3),
+        ],
+    ))
+    .unwrap();
+    shop.create_product(&flag(
+        "de",
+        "Germany",
+        vec![variant("DE", &["3x5 ft"], 2500, 0)],
+    ))
+    .unwrap();
+    shop.update_product(
+        "de",
+        &ProductUpdate {
+            status: Some(flagshop::ProductStatus::Archived),
+            ..ProductUpdate::default()
+        },
+    )
+    .unwrap();
+    let rows: Vec<(String, i64)> = shop
+        .stock_levels()
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.sku, l.on_hand))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("DE".to_owned(), 0),
+            ("PL-2".to_owned(), 4),
+            ("PL-1".to_owned(), 3)
+        ]
+    );
+}
