@@ -11,6 +11,16 @@ fn main() {
             "add_to_cart",
             "set_cart_quantity",
             "remove_from_cart",
+            "save_product",
+            "set_products_status",
+            "import_product_image",
+            "set_image_alt",
+            "reorder_images",
+            "remove_image",
+            "stock_levels",
+            "low_stock",
+            "stock_history",
+            "adjust_stock",
         ]),
     ))
     .expect("the Tauri configuration and capabilities are valid");

@@ -41,6 +41,16 @@ fn main() {
             commands::storefront::add_to_cart,
             commands::storefront::set_cart_quantity,
             commands::storefront::remove_from_cart,
+            commands::admin::save_product,
+            commands::admin::set_products_status,
+            commands::admin::import_product_image,
+            commands::admin::set_image_alt,
+            commands::admin::reorder_images,
+            commands::admin::remove_image,
+            commands::admin::stock_levels,
+            commands::admin::low_stock,
+            commands::admin::stock_history,
+            commands::admin::adjust_stock,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

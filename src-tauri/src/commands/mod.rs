@@ -1,6 +1,7 @@
 //! The commands the UI calls, one module per area: each takes typed arguments, runs one core
 //! call off the async runtime, and turns a core error into a [`CommandError`].
 
+pub mod admin;
 pub mod storefront;
 
 use std::sync::Arc;
@@ -16,6 +17,11 @@ use ts_rs::TS;
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
+    /// The input the message is about (`title`, `sku`, `price`, …), for an editor to show it
+    /// next to that field.
+    pub field: Option<String>,
+    /// With `field`, the position of the variant it belongs to in what was sent.
+    pub variant: Option<usize>,
 }
 
 /// The kinds of failure the UI tells apart.
@@ -28,6 +34,7 @@ pub enum ErrorCode {
     UnknownCollection,
     NotForSale,
     QuantityUnavailable,
+    UnknownImage,
     Invalid,
     /// Anything the shopper cannot act on: the database, the disk, a bug.
     Internal,
@@ -44,15 +51,29 @@ impl From<flagshop::Error> for CommandError {
             E::QuantityUnavailable { .. } | E::NotEnoughStock { .. } => {
                 ErrorCode::QuantityUnavailable
             }
-            E::Invalid(_) | E::Money(_) => ErrorCode::Invalid,
+            E::UnknownImage(_) => ErrorCode::UnknownImage,
+            E::Invalid(_)
+            | E::InvalidField { .. }
+            | E::DuplicateSku(_)
+            | E::DuplicateHandle(_)
+            | E::Media(_)
+            | E::Money(_) => ErrorCode::Invalid,
             _ => ErrorCode::Internal,
         };
         if code == ErrorCode::Internal {
             tracing::error!(error = %e, "command failed");
         }
+        let (field, variant) = match &e {
+            E::InvalidField { field, variant, .. } => (Some(*field), *variant),
+            E::DuplicateSku(_) => (Some("sku"), None),
+            E::DuplicateHandle(_) => (Some("handle"), None),
+            _ => (None, None),
+        };
         CommandError {
             code,
             message: e.to_string(),
+            field: field.map(str::to_owned),
+            variant,
         }
     }
 }
@@ -70,6 +91,8 @@ pub(crate) async fn on_shop<T: Send + 'static>(
             CommandError {
                 code: ErrorCode::Internal,
                 message: "something went wrong; please try again".to_owned(),
+                field: None,
+                variant: None,
             }
         })?
         .map_err(CommandError::from)
@@ -79,6 +102,8 @@ pub(crate) type Shared<'a> = State<'a, Arc<Shop>>;
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     #[test]
@@ -97,5 +122,30 @@ mod tests {
         assert_eq!(json["code"], "quantity_unavailable");
         let e = CommandError::from(flagshop::Error::UnknownSku("X".into()));
         assert_eq!(e.code, ErrorCode::UnknownSku);
+    }
+
+    #[test]
+    fn field_errors_say_which_field_of_which_variant() {
+        let e = CommandError::from(flagshop::Error::InvalidField {
+            field: "price",
+            variant: Some(2),
+            message: "price of \"PL-1\" is negative (-$1.00)".into(),
+        });
+        assert_eq!(e.code, ErrorCode::Invalid);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["field"], "price");
+        assert_eq!(json["variant"], 2);
+        let e = CommandError::from(flagshop::Error::DuplicateSku("PL-1".into()));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::Invalid, Some("sku"))
+        );
+        let json =
+            serde_json::to_value(CommandError::from(flagshop::Error::UnknownSku("X".into())))
+                .unwrap();
+        assert_eq!(
+            (&json["field"], &json["variant"]),
+            (&Value::Null, &Value::Null)
+        );
     }
 }

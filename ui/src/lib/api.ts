@@ -11,14 +11,21 @@ import type { ProductPage } from './bindings/ProductPage';
 import type { ProductQuery } from './bindings/ProductQuery';
 import type { ShopInfo } from './bindings/ShopInfo';
 
-/** A failed command: `code` to branch on, `message` to show. */
+/**
+ * A failed command: `code` to branch on, `message` to show, and for an editor the `field` (and
+ * the `variant` row) the message is about.
+ */
 export class ApiError extends Error {
   readonly code: ErrorCode;
+  readonly field: string | null;
+  readonly variant: number | null;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, field: string | null = null, variant: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.field = field;
+    this.variant = variant;
   }
 }
 
@@ -34,7 +41,9 @@ function isCommandError(value: unknown): value is CommandError {
 /** Anything a command can throw, as an ApiError (the IPC layer itself throws plain strings). */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (isCommandError(error)) return new ApiError(error.code, error.message);
+  if (isCommandError(error)) {
+    return new ApiError(error.code, error.message, error.field ?? null, error.variant ?? null);
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new ApiError('internal', message || 'Something went wrong.');
 }

@@ -4,4 +4,13 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * What the UI receives when a command fails: a stable code to branch on and a message to show.
  */
-export type CommandError = { code: ErrorCode, message: string, };
+export type CommandError = { code: ErrorCode, message: string, 
+/**
+ * The input the message is about (`title`, `sku`, `price`, …), for an editor to show it
+ * next to that field.
+ */
+field: string | null, 
+/**
+ * With `field`, the position of the variant it belongs to in what was sent.
+ */
+variant: number | null, };
