@@ -72,6 +72,8 @@ pub enum Error {
     },
     #[error("unknown order \"{0}\"")]
     UnknownOrder(String),
+    #[error("no customer with email \"{0}\"")]
+    UnknownCustomer(String),
     /// An order action its state does not allow, e.g. fulfilling an unpaid order; `reason`
     /// says why, in words the owner can act on.
     #[error("order {order} {reason}")]

@@ -6,6 +6,7 @@
 mod cart;
 mod catalogue;
 pub mod checkout;
+mod customers;
 mod db;
 mod demo;
 mod error;
@@ -25,12 +26,14 @@ pub use catalogue::{
     ProductQuery, ProductStatus, ProductSummary, ProductUpdate, Variant, VariantEdit, VariantId,
     VariantUpdate,
 };
+pub use customers::{CustomerDetail, CustomerSummary};
 pub use error::Error;
 pub use inventory::{LedgerEntry, StockLevel, StockReason};
 pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};
 pub use money::{Currency, Money, MoneyError};
 pub use orders::{
-    Address, CustomerDetails, DiscountCode, Order, OrderEvent, OrderLine, PaymentStatus,
+    Address, CustomerDetails, DiscountCode, Order, OrderEvent, OrderLine, OrderQuery, OrderSummary,
+    PaymentStatus,
 };
 pub use pricing::{PricingRules, ShippingRate, Totals};
 pub use shop::{Shop, ShopInfo, default_data_dir};

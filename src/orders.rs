@@ -68,6 +68,13 @@ impl PaymentStatus {
     }
 }
 
+impl std::str::FromStr for PaymentStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        PaymentStatus::parse(s)
+    }
+}
+
 /// Who buys and where it goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -140,6 +147,44 @@ pub struct OrderEvent {
     pub kind: String,
     pub message: String,
     pub created_at: String,
+}
+
+/// One row of the back office's order list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrderSummary {
+    pub number: String,
+    pub email: String,
+    pub customer_name: String,
+    #[ts(type = "string")]
+    pub currency: Currency,
+    pub total: i64,
+    pub amount_refunded: i64,
+    /// `open` or `cancelled`.
+    pub status: String,
+    pub payment_status: PaymentStatus,
+    /// `unfulfilled` or `fulfilled`.
+    pub fulfillment_status: String,
+    /// Units across all lines.
+    pub items: i64,
+    /// ISO-8601 UTC.
+    pub created_at: String,
+}
+
+/// Which orders the back office lists: every filter that is set must match. Newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct OrderQuery {
+    /// Part of the order number, the email or the customer's name, in any case.
+    pub text: Option<String>,
+    pub payment_status: Option<PaymentStatus>,
+    /// `unfulfilled` or `fulfilled`.
+    pub fulfillment_status: Option<String>,
+    /// Placed on or after this UTC day, `YYYY-MM-DD`.
+    pub placed_from: Option<String>,
+    /// Placed on or before this UTC day, `YYYY-MM-DD`.
+    pub placed_to: Option<String>,
 }
 
 /// A discount code as the owner sets it up.
@@ -291,6 +336,69 @@ impl Shop {
         let conn = self.conn();
         let id = order_id(&conn, number)?;
         load_order(&conn, id)
+    }
+
+    /// The orders matching `query`, newest first, as list rows. Fails with [`Error::Invalid`]
+    /// for a fulfilment status or a day that is not well formed.
+    pub fn search_orders(&self, query: &OrderQuery) -> Result<Vec<OrderSummary>, Error> {
+        let conn = self.conn();
+        let day = |day: &Option<String>, name: &str| -> Result<Option<String>, Error> {
+            day.as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(|d| {
+                    // SQLite's date() gives back the same text only for a real YYYY-MM-DD day.
+                    let valid: bool =
+                        conn.query_row("SELECT date(?1) IS ?1", [d], |row| row.get(0))?;
+                    if valid {
+                        Ok(d.to_owned())
+                    } else {
+                        Err(Error::invalid(format!(
+                            "{name} \"{d}\" must be a day such as 2026-11-27"
+                        )))
+                    }
+                })
+                .transpose()
+        };
+        let from = day(&query.placed_from, "the first day")?;
+        let to = day(&query.placed_to, "the last day")?;
+        let fulfillment = match query.fulfillment_status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s @ ("unfulfilled" | "fulfilled")) => Some(s),
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "unknown fulfilment status \"{other}\" (expected unfulfilled or fulfilled)"
+                )));
+            }
+        };
+        let text = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase);
+        // Each filter is skipped when its parameter is NULL, so one cached statement serves all.
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SUMMARY_SELECT}
+             WHERE (?1 IS NULL OR instr(lower(o.number), ?1) > 0 OR instr(lower(o.email), ?1) > 0
+                    OR instr(lower(o.ship_name), ?1) > 0)
+               AND (?2 IS NULL OR o.payment_status = ?2)
+               AND (?3 IS NULL OR o.fulfillment_status = ?3)
+               AND (?4 IS NULL OR o.created_at >= ?4)
+               AND (?5 IS NULL OR o.created_at < strftime('%Y-%m-%d', ?5, '+1 day'))
+             ORDER BY o.created_at DESC, o.id DESC"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                text,
+                query.payment_status.map(PaymentStatus::as_str),
+                fulfillment,
+                from,
+                to
+            ],
+            summary_from_row,
+        )?;
+        rows.map(|r| r?).collect()
     }
 
     /// Orders, newest first.
@@ -855,6 +963,34 @@ fn restock_order(tx: &Connection, order: i64, note: &str) -> Result<i64, Error> 
         )?;
     }
     Ok(units)
+}
+
+pub(crate) const SUMMARY_SELECT: &str = "SELECT o.number, o.email, o.ship_name, o.currency,
+        o.total, o.amount_refunded, o.status, o.payment_status, o.fulfillment_status,
+        (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id), o.created_at
+    FROM orders o";
+
+pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Result<OrderSummary, Error>> {
+    let currency: String = row.get(3)?;
+    let payment: String = row.get(7)?;
+    let (currency, payment) = match (Currency::new(&currency), PaymentStatus::parse(&payment)) {
+        (Ok(c), Ok(p)) => (c, p),
+        (Err(e), _) => return Ok(Err(e.into())),
+        (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(OrderSummary {
+        number: row.get(0)?,
+        email: row.get(1)?,
+        customer_name: row.get(2)?,
+        currency,
+        total: row.get(4)?,
+        amount_refunded: row.get(5)?,
+        status: row.get(6)?,
+        payment_status: payment,
+        fulfillment_status: row.get(8)?,
+        items: row.get(9)?,
+        created_at: row.get(10)?,
+    }))
 }
 
 fn pricing_rules(conn: &Connection) -> Result<PricingRules, Error> {

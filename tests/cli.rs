@@ -354,3 +354,55 @@ fn demo_bulk_adds_numbered_copies_of_the_demo_products() {
             .starts_with("Ukraine Snake Island Flag No. ")
     }));
 }
+
+#[test]
+fn customers_and_order_filters_from_the_command_line() {
+    let stripe = LocalStripe::start();
+    let dir = tempfile::tempdir().unwrap();
+    let paid = checkout(dir.path(), &stripe, "visa");
+    let failed = checkout(dir.path(), &stripe, "charge_declined");
+
+    let customers = json(&flagshop(dir.path(), &["customers", "list", "--json"]));
+    let customers = customers.as_array().unwrap();
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0]["email"], "owner@example.com");
+    assert_eq!(customers[0]["orders_count"], 2);
+    let order = json(&flagshop(dir.path(), &["orders", "show", &paid, "--json"]));
+    assert_eq!(customers[0]["lifetime_spend"], order["totals"]["total"]);
+
+    let detail = json(&flagshop(
+        dir.path(),
+        &["customers", "show", "OWNER@example.com", "--json"],
+    ));
+    assert_eq!(detail["orders"][0]["number"], failed.as_str());
+    assert_eq!(detail["orders"][1]["number"], paid.as_str());
+
+    let list = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["orders", "list", "--json"];
+        all.extend_from_slice(args);
+        json(&flagshop(dir.path(), &all))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(list(&[]), [failed.clone(), paid.clone()]);
+    assert_eq!(list(&["--payment", "paid"]), [paid.as_str()]);
+    assert_eq!(
+        list(&["--search", "OWNER", "--fulfilment", "unfulfilled"]).len(),
+        2
+    );
+    assert!(list(&["--to", "2000-01-01"]).is_empty());
+
+    let out = flagshop(dir.path(), &["orders", "list", "--from", "yesterday"]);
+    assert_eq!(
+        stderr(&out),
+        "error: the first day \"yesterday\" must be a day such as 2026-11-27\n"
+    );
+    let out = flagshop(dir.path(), &["customers", "show", "nobody@example.com"]);
+    assert_eq!(
+        stderr(&out),
+        "error: no customer with email \"nobody@example.com\"\n"
+    );
+}

@@ -45,6 +45,9 @@ enum Command {
     /// Orders: list, show, refund, fulfil, cancel, note.
     #[command(subcommand)]
     Orders(OrdersCommand),
+    /// Customers: everyone who ordered, with what they spent.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
     /// Stripe: learn what happened there.
     #[command(subcommand)]
     Stripe(StripeCommand),
@@ -96,9 +99,39 @@ enum StripeCommand {
 }
 
 #[derive(Subcommand)]
-enum OrdersCommand {
-    /// Orders, newest first.
+enum CustomersCommand {
+    /// Customers, the one who ordered last first.
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One customer and their orders.
+    Show {
+        email: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrdersCommand {
+    /// Orders, newest first, optionally filtered.
+    List {
+        /// Part of the order number, the email or the customer's name.
+        #[arg(long, value_name = "Q")]
+        search: Option<String>,
+        /// pending, requires_action, paid, partially_refunded, refunded, failed or voided.
+        #[arg(long, value_name = "S")]
+        payment: Option<flagshop::PaymentStatus>,
+        /// unfulfilled or fulfilled.
+        #[arg(long, value_name = "S")]
+        fulfilment: Option<String>,
+        /// Placed on or after this UTC day, e.g. 2026-11-01.
+        #[arg(long, value_name = "DAY")]
+        from: Option<String>,
+        /// Placed on or before this UTC day.
+        #[arg(long, value_name = "DAY")]
+        to: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -493,8 +526,21 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 Ok::<_, flagshop::Error>(())
             })?;
         }
-        Command::Orders(OrdersCommand::List { json }) => {
-            let orders = shop.orders()?;
+        Command::Orders(OrdersCommand::List {
+            search,
+            payment,
+            fulfilment,
+            from,
+            to,
+            json,
+        }) => {
+            let orders = shop.search_orders(&flagshop::OrderQuery {
+                text: search,
+                payment_status: payment,
+                fulfillment_status: fulfilment,
+                placed_from: from,
+                placed_to: to,
+            })?;
             if json {
                 print_json(&orders);
             } else {
@@ -542,6 +588,24 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
         Command::Orders(OrdersCommand::Note { number, text, json }) => {
             let order = shop.add_order_note(&number, &text)?;
             print_action(&order, json);
+        }
+        Command::Customers(CustomersCommand::List { json }) => {
+            let customers = shop.customers()?;
+            if json {
+                print_json(&customers);
+            } else {
+                print_customers(&customers);
+            }
+        }
+        Command::Customers(CustomersCommand::Show { email, json }) => {
+            let detail = shop.customer(&email)?;
+            if json {
+                print_json(&detail);
+            } else {
+                print_customers(std::slice::from_ref(&detail.customer));
+                println!();
+                print_orders(&detail.orders);
+            }
         }
         Command::Orders(OrdersCommand::Show { number, json }) => {
             let order = shop.order(&number)?;
@@ -793,9 +857,29 @@ fn parse_line(text: &str) -> Result<(String, i64), flagshop::Error> {
     }
 }
 
-fn print_orders(orders: &[flagshop::Order]) {
+fn print_customers(customers: &[flagshop::CustomerSummary]) {
+    if customers.is_empty() {
+        println!("No customers yet.");
+        return;
+    }
+    let rows: Vec<[String; 5]> = customers
+        .iter()
+        .map(|c| {
+            [
+                c.name.clone(),
+                c.email.clone(),
+                c.orders_count.to_string(),
+                Money::new(c.lifetime_spend, c.currency).to_string(),
+                c.last_order_at.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(["NAME", "EMAIL", "ORDERS", "SPENT", "LAST ORDER"], &rows);
+}
+
+fn print_orders(orders: &[flagshop::OrderSummary]) {
     if orders.is_empty() {
-        println!("No orders yet.");
+        println!("No orders.");
         return;
     }
     let rows: Vec<[String; 6]> = orders
@@ -805,7 +889,7 @@ fn print_orders(orders: &[flagshop::Order]) {
                 o.number.clone(),
                 o.created_at.clone(),
                 o.email.clone(),
-                o.totals.total_money().to_string(),
+                Money::new(o.total, o.currency).to_string(),
                 o.payment_status.as_str().to_owned(),
                 o.fulfillment_status.clone(),
             ]

@@ -1,0 +1,97 @@
+//! Customers: everyone who placed an order, with what they bought and spent.
+//!
+//! A customer is created (or renamed) by placing an order with their email; there is no
+//! separate sign-up.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::catalogue::shop_currency;
+use crate::money::Currency;
+use crate::orders::{OrderSummary, SUMMARY_SELECT, summary_from_row};
+use crate::{Error, Shop};
+
+/// One row of the customer list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerSummary {
+    pub email: String,
+    /// The name given with their latest order.
+    pub name: String,
+    /// Orders placed, whatever became of them.
+    pub orders_count: i64,
+    /// What they paid, minus what was refunded, in minor units of `currency`.
+    pub lifetime_spend: i64,
+    #[ts(type = "string")]
+    pub currency: Currency,
+    /// When they last ordered (ISO-8601 UTC), if they ever did.
+    pub last_order_at: Option<String>,
+}
+
+/// A customer with their order history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerDetail {
+    pub customer: CustomerSummary,
+    /// Newest first.
+    pub orders: Vec<OrderSummary>,
+}
+
+/// Spend counts an order once money was taken (paid, partly or fully refunded).
+const CUSTOMER_SELECT: &str = "SELECT c.email, c.name, count(o.id),
+        coalesce(sum(CASE WHEN o.payment_status IN ('paid', 'partially_refunded', 'refunded')
+                          THEN o.total - o.amount_refunded END), 0),
+        max(o.created_at)
+    FROM customers c LEFT JOIN orders o ON o.customer_id = c.id";
+
+impl Shop {
+    /// Every customer, the one who ordered last first.
+    pub fn customers(&self) -> Result<Vec<CustomerSummary>, Error> {
+        let conn = self.conn();
+        let currency = shop_currency(&conn)?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{CUSTOMER_SELECT} GROUP BY c.id ORDER BY max(o.created_at) DESC, c.id DESC"
+        ))?;
+        let rows = stmt.query_map([], |row| customer_from_row(row, currency))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The customer with this email (in any case) and their orders, newest first. Fails with
+    /// [`Error::UnknownCustomer`] when nobody ordered with it.
+    pub fn customer(&self, email: &str) -> Result<CustomerDetail, Error> {
+        let conn = self.conn();
+        let customer = find_customer(&conn, email.trim())?
+            .ok_or_else(|| Error::UnknownCustomer(email.trim().to_owned()))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SUMMARY_SELECT} WHERE o.customer_id = (SELECT id FROM customers WHERE email = ?1)
+             ORDER BY o.created_at DESC, o.id DESC"
+        ))?;
+        let orders = stmt
+            .query_map([&customer.email], summary_from_row)?
+            .map(|r| r?)
+            .collect::<Result<_, _>>()?;
+        Ok(CustomerDetail { customer, orders })
+    }
+}
+
+fn find_customer(conn: &Connection, email: &str) -> Result<Option<CustomerSummary>, Error> {
+    let currency = shop_currency(conn)?;
+    Ok(conn
+        .prepare_cached(&format!(
+            "{CUSTOMER_SELECT} WHERE c.email = ?1 GROUP BY c.id"
+        ))?
+        .query_row([email], |row| customer_from_row(row, currency))
+        .optional()?)
+}
+
+fn customer_from_row(row: &Row<'_>, currency: Currency) -> rusqlite::Result<CustomerSummary> {
+    Ok(CustomerSummary {
+        email: row.get(0)?,
+        name: row.get(1)?,
+        orders_count: row.get(2)?,
+        lifetime_spend: row.get(3)?,
+        currency,
+        last_order_at: row.get(4)?,
+    })
+}
