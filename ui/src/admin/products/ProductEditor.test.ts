@@ -1,0 +1,109 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+
+import App from '../../App.svelte';
+import { installFakeBackOffice } from '../../test/fakeBackOffice';
+
+async function openEditor(handle = 'ukraine-snake-island-flag') {
+  window.location.hash = `#/admin/products/${handle}`;
+  render(App);
+  await screen.findByRole('heading', { level: 1, name: 'Ukraine Snake Island Flag' });
+}
+
+const input = (name: string) => screen.getByRole('textbox', { name }) as HTMLInputElement;
+
+describe('product editor', () => {
+  it('saves a changed price as minor units and shows it saved', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    await openEditor();
+    const price = input('Price, 3x5 ft / Nylon');
+    expect(price.value).toBe('39.00');
+    await user.clear(price);
+    await user.type(price, '41.50');
+    expect(screen.getByRole('region', { name: 'Unsaved changes' })).toBeInTheDocument();
+    await user.click(within(screen.getByRole('region', { name: 'Unsaved changes' })).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Product saved');
+    const [saved] = fake.commands('save_product');
+    expect(saved).toMatchObject({ handle: 'ukraine-snake-island-flag' });
+    const edit = saved!.edit as { variants: { sku: string; price: number }[] };
+    expect(edit.variants.find((v) => v.sku === 'UA-SNK-3X5-NYL')?.price).toBe(4150);
+    expect(screen.queryByRole('region', { name: 'Unsaved changes' })).not.toBeInTheDocument();
+  });
+
+  it('shows malformed prices and an empty title next to their fields, without saving', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    await openEditor();
+    await user.clear(input('Title'));
+    const price = input('Price, 2x3 ft / Polyester');
+    await user.clear(price);
+    await user.type(price, '-4');
+    await user.click(screen.getAllByRole('button', { name: 'Save' })[0]!);
+    expect(input('Title')).toHaveAttribute('aria-invalid', 'true');
+    expect(input('Title')).toHaveAccessibleDescription('Title can’t be blank.');
+    expect(price).toHaveAccessibleDescription('Price cannot be negative.');
+    expect(screen.getByRole('alert')).toHaveTextContent('2 fields need your attention');
+    expect(fake.commands('save_product')).toEqual([]);
+  });
+
+  it('puts the core’s duplicate-SKU error next to that variant’s SKU', async () => {
+    const fake = installFakeBackOffice();
+    fake.failNextSave = {
+      code: 'invalid',
+      message: 'SKU "PL-3X5" is already used by another variant',
+      field: 'sku',
+      variant: 1,
+    };
+    const user = userEvent.setup();
+    await openEditor();
+    const sku = input('SKU, 3x5 ft / Polyester');
+    await user.clear(sku);
+    await user.type(sku, 'PL-3X5');
+    await user.click(screen.getAllByRole('button', { name: 'Save' })[0]!);
+    await waitFor(() => expect(sku).toHaveAttribute('aria-invalid', 'true'));
+    expect(sku).toHaveAccessibleDescription('SKU "PL-3X5" is already used by another variant.');
+  });
+
+  it('generates the size × material matrix from the options', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    await openEditor();
+    const values = screen.getAllByRole('textbox', { name: 'Values, separated by commas' });
+    await user.type(values[0]!, ', 4x6 ft');
+    await user.click(screen.getByRole('button', { name: 'Generate variants' }));
+    expect(input('SKU, 4x6 ft / Nylon').value).toBe('UA-SNK-4X6-NYLO');
+    expect(input('Price, 4x6 ft / Polyester').value).toBe('19.00');
+    await user.click(screen.getAllByRole('button', { name: 'Save' })[0]!);
+    await screen.findByRole('status');
+    const edit = fake.commands('save_product')[0]!.edit as { variants: { id: number | null }[] };
+    expect(edit.variants.map((v) => v.id === null)).toEqual([false, false, false, false, true, true]);
+  });
+
+  it('asks before leaving with unsaved changes', async () => {
+    installFakeBackOffice();
+    const user = userEvent.setup();
+    await openEditor();
+    await user.type(input('Title'), ' (new)');
+    await user.click(screen.getByRole('link', { name: 'Inventory' }));
+    const dialog = await screen.findByRole('alertdialog', { name: 'Leave page with unsaved changes?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Stay' }));
+    expect(input('Title').value).toBe('Ukraine Snake Island Flag (new)');
+    expect(window.location.hash).toBe('#/admin/products/ukraine-snake-island-flag');
+    await user.click(screen.getByRole('link', { name: 'Inventory' }));
+    await user.click(await screen.findByRole('button', { name: 'Leave page' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Inventory' })).toBeInTheDocument();
+  });
+
+  it('renders the description preview without letting HTML through', async () => {
+    const fake = installFakeBackOffice();
+    fake.products[0]!.description = 'Sewn **stripes** <img src=x onerror="alert(1)">';
+    const user = userEvent.setup();
+    await openEditor();
+    await user.click(screen.getByRole('button', { name: 'Preview' }));
+    const preview = screen.getByTestId('description-preview');
+    expect(preview.querySelector('strong')).toHaveTextContent('stripes');
+    expect(preview.querySelector('img')).toBeNull();
+  });
+});
