@@ -1,0 +1,244 @@
+//! The shop owner's path through the back office: the product list, a price changed in the
+//! editor and seen in the store, stock received with a reason and seen in the ledger.
+
+use fantoccini::{Client, Locator};
+
+use crate::{IMAGES_LOADED, Scenario, call, click, wait_for};
+
+const SNAKE_ISLAND: &str = "ukraine-snake-island-flag";
+const SKU: &str = "UA-SNK-3X5-NYL";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; `make test` runs it"]
+async fn owner_changes_a_price_and_receives_stock() {
+    let scenario = Scenario::start("backoffice");
+    let shoot = |step: &str| scenario.shoot(step);
+    let client = scenario.launch().await;
+
+    // 1. From the store's header to the back office's product list.
+    wait_for(
+        &client,
+        "the storefront",
+        "return !!document.querySelector('a.admin-link');",
+    )
+    .await;
+    click(&client, "the Admin link", Locator::Css("a.admin-link")).await;
+    wait_for(
+        &client,
+        "the back office",
+        "return document.querySelector('h1')?.textContent === 'Home';",
+    )
+    .await;
+    click(
+        &client,
+        "Products in the sidebar",
+        Locator::XPath(&nav_link("Products")),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the product list with thumbnails",
+        &format!(
+            "return document.querySelectorAll('tr[data-handle]').length >= 20
+                 && document.querySelector(\"nav a[aria-current='page']\")?.textContent.trim() === 'Products'
+                 && {IMAGES_LOADED};"
+        ),
+    )
+    .await;
+    shoot("01-products");
+
+    // 2. The editor: 3x5 ft nylon goes from $39.00 to $41.50.
+    click(
+        &client,
+        "the Snake Island flag",
+        Locator::Css(&format!("tr[data-handle='{SNAKE_ISLAND}'] td.title a")),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the product editor",
+        &format!(
+            "return document.querySelector('h1')?.textContent === 'Ukraine Snake Island Flag'
+                 && !!document.querySelector(\"input[aria-label='Price, 3x5 ft / Nylon']\")
+                 && {IMAGES_LOADED};"
+        ),
+    )
+    .await;
+    shoot("02-editor");
+    let price = call(
+        "find the price of 3x5 ft nylon",
+        client.find(Locator::Css("input[aria-label='Price, 3x5 ft / Nylon']")),
+    )
+    .await;
+    call("clear the price", price.clear()).await;
+    call("type the new price", price.send_keys("41.50")).await;
+    wait_for(
+        &client,
+        "the unsaved-changes bar",
+        "return !!document.querySelector(\"[aria-label='Unsaved changes']\");",
+    )
+    .await;
+    shoot("03-unsaved");
+    click(
+        &client,
+        "Save",
+        Locator::XPath("//div[@aria-label='Unsaved changes']//button[normalize-space()='Save']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the saved product",
+        "return document.querySelector(\"[role='status']\")?.textContent.includes('Product saved')
+             && !document.querySelector(\"[aria-label='Unsaved changes']\");",
+    )
+    .await;
+
+    // 3. The store shows the new price (the header's link, back at the top of the page).
+    call(
+        "scroll to the top",
+        client.execute("window.scrollTo(0, 0);", vec![]),
+    )
+    .await;
+    click(
+        &client,
+        "View in store",
+        Locator::XPath("//a[normalize-space()='View in store']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the product page",
+        "return document.querySelector('h1')?.textContent === 'Ukraine Snake Island Flag';",
+    )
+    .await;
+    choose_3x5_nylon(&client).await;
+    wait_for(
+        &client,
+        "3x5 ft nylon at $41.50 in the store",
+        "return document.querySelector(\"[data-testid='price']\")?.textContent.trim() === '$41.50';",
+    )
+    .await;
+    shoot("04-store-price");
+
+    // 4. Inventory: receive 12 with a note; the ledger shows the line.
+    click(&client, "the Admin link", Locator::Css("a.admin-link")).await;
+    click(
+        &client,
+        "Inventory in the sidebar",
+        Locator::XPath(&nav_link("Inventory")),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the stock table",
+        &format!("return !!document.querySelector(\"tr[data-sku='{SKU}']\");"),
+    )
+    .await;
+    shoot("05-inventory");
+    click(
+        &client,
+        "the variant's history",
+        Locator::Css(&format!("tr[data-sku='{SKU}'] a.product")),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the variant's figures",
+        "return !!document.querySelector('dl.figures dd');",
+    )
+    .await;
+    let before = call(
+        "read the stock on hand",
+        client.execute(
+            "return Number(document.querySelector('dl.figures dd').textContent);",
+            vec![],
+        ),
+    )
+    .await
+    .as_i64()
+    .expect("on hand is a number");
+    click(
+        &client,
+        "Adjust stock",
+        Locator::XPath("//button[normalize-space()='Adjust stock']"),
+    )
+    .await;
+    let reason = call(
+        "find the reason",
+        client.find(Locator::Css("#adjust-reason")),
+    )
+    .await;
+    call("choose received", reason.select_by_value("received")).await;
+    let quantity = call(
+        "find the quantity",
+        client.find(Locator::Css("#adjust-quantity")),
+    )
+    .await;
+    call("type 12", quantity.send_keys("12")).await;
+    let note = call("find the note", client.find(Locator::Css("#adjust-note"))).await;
+    call("type the note", note.send_keys("PO 1042")).await;
+    shoot("06-adjust");
+    click(
+        &client,
+        "Adjust",
+        Locator::XPath("//div[@role='dialog']//button[normalize-space()='Adjust']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the ledger line",
+        &format!(
+            "const line = document.querySelector(\"[data-testid='ledger-line']\");
+             const cells = [...(line?.cells ?? [])].map(c => c.textContent.trim());
+             return !document.querySelector(\"[role='dialog']\")
+                 && cells[1] === 'Received' && cells[2] === 'PO 1042' && cells[3] === '+12'
+                 && cells[4] === '{}'
+                 && document.querySelector('dl.figures dd').textContent === '{}';",
+            before + 12,
+            before + 12
+        ),
+    )
+    .await;
+    shoot("07-ledger");
+
+    // 5. The low-stock view.
+    click(
+        &client,
+        "Inventory in the sidebar",
+        Locator::XPath(&nav_link("Inventory")),
+    )
+    .await;
+    click(
+        &client,
+        "Low stock",
+        Locator::XPath("//button[starts-with(normalize-space(), 'Low stock')]"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the low-stock view",
+        "return document.querySelector(\"button[aria-pressed='true']\")?.textContent.startsWith('Low stock')
+             && document.querySelectorAll('tr[data-sku]').length > 0;",
+    )
+    .await;
+    shoot("08-low-stock");
+    call("quit the app", client.close()).await;
+}
+
+/// The sidebar link `label`, as an XPath.
+fn nav_link(label: &str) -> String {
+    format!("//nav[@aria-label='Back office']//a[normalize-space()='{label}']")
+}
+
+async fn choose_3x5_nylon(client: &Client) {
+    for value in ["3x5 ft", "Nylon"] {
+        let option = call(
+            "find an option value",
+            client.find(Locator::XPath(&format!(
+                "//label[span[normalize-space()='{value}']]"
+            ))),
+        )
+        .await;
+        call("choose an option value", option.click()).await;
+    }
+}
