@@ -8,7 +8,7 @@ run:
 	scripts/setup.sh run
 	npm --prefix ui run build
 	cargo build --release -p flagshop-desktop
-	FLAGSHOP_DATA_DIR="$(DATA_DIR)" target/release/flagshop-desktop
+	FLAGSHOP_DATA_DIR="$(DATA_DIR)" scripts/run-app.sh
 
 test:
 	scripts/setup.sh test

@@ -9,11 +9,11 @@ purpose=${1:-run}
 # desktop app (Tauri's Linux prerequisites).
 packages=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+# The Stripe emulator (localstripe) the demo and the payment tests use lives in a Python venv.
+packages+=(python3 python3-venv)
 if [ "$purpose" = test ]; then
   # The end-to-end test: a headless X server, WebKit's WebDriver, and `import` for screenshots.
   packages+=(xvfb xauth webkit2gtk-driver imagemagick)
-  # The payment tests' Stripe emulator (localstripe) lives in a Python venv.
-  packages+=(python3 python3-venv)
 fi
 
 missing=()
@@ -42,9 +42,9 @@ if [ "$purpose" = test ]; then
     echo "setup: installing tauri-driver"
     cargo install tauri-driver --version '^2' --locked
   fi
-  # localstripe, the Stripe emulator the payment tests start, in .venv/localstripe.
-  scripts/localstripe.sh
 fi
+# localstripe, the Stripe emulator the demo and the payment tests start, in .venv/localstripe.
+scripts/localstripe.sh
 
 # The UI's packages, exactly as locked, whenever the lock file changed since the last install.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then

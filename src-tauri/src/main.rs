@@ -10,6 +10,8 @@ mod media;
 use std::sync::Arc;
 
 use flagshop::Shop;
+use flagshop::payments::StripeStatus;
+use tauri::utils::config::{Config, Csp};
 use tracing_subscriber::EnvFilter;
 
 fn main() {
@@ -29,6 +31,13 @@ fn main() {
     };
     tracing::info!(data_dir = %data_dir.display(), "shop opened");
 
+    let mut context = tauri::generate_context!();
+    match shop.stripe_status() {
+        Ok(stripe) => allow_stripe(context.config_mut(), &stripe),
+        Err(e) => tracing::warn!(error = %e, "no Stripe configuration; payments are off"),
+    }
+    catch_up_with_stripe(&shop);
+
     let result = tauri::Builder::default()
         .manage(shop)
         .register_asynchronous_uri_scheme_protocol("media", media::handle)
@@ -41,6 +50,14 @@ fn main() {
             commands::storefront::add_to_cart,
             commands::storefront::set_cart_quantity,
             commands::storefront::remove_from_cart,
+            commands::checkout::stripe_status,
+            commands::checkout::checkout_quote,
+            commands::checkout::place_order,
+            commands::checkout::pay_order,
+            commands::checkout::refresh_payment,
+            commands::checkout::order,
+            commands::checkout::lab_sample_sku,
+            commands::checkout::run_lab_scenario,
             commands::admin::save_product,
             commands::admin::set_products_status,
             commands::admin::import_product_image,
@@ -52,9 +69,75 @@ fn main() {
             commands::admin::stock_history,
             commands::admin::adjust_stock,
         ])
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(e) = result {
         eprintln!("error: the window could not be opened: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Lets the page load Stripe.js from the configured address and reach the Stripe server, and
+/// nothing else beyond the app itself: the Content-Security-Policy follows the settings.
+fn allow_stripe(config: &mut Config, stripe: &StripeStatus) {
+    let Some(Csp::DirectiveMap(directives)) = config.app.security.csp.as_mut() else {
+        return;
+    };
+    let js = origin(&stripe.js_url);
+    let api = origin(&stripe.api_base);
+    for (directive, source) in [
+        ("script-src", js),
+        ("connect-src", api),
+        // Stripe.js draws its card fields and 3-D Secure challenges in frames of its own.
+        ("frame-src", js),
+    ] {
+        if let Some(source) = source {
+            directives
+                .entry(directive.to_owned())
+                .or_insert_with(|| tauri::utils::config::CspDirectiveSources::List(Vec::new()))
+                .push(source);
+        }
+    }
+}
+
+/// `scheme://host[:port]` of `url`.
+fn origin(url: &str) -> Option<&str> {
+    let start = url.find("://")? + 3;
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    (end > start).then(|| &url[..end])
+}
+
+/// Applies the Stripe events missed while the app was closed (each once), in the background.
+fn catch_up_with_stripe(shop: &Arc<Shop>) {
+    let Ok(client) = shop.stripe_client() else {
+        return;
+    };
+    let shop = Arc::clone(shop);
+    tauri::async_runtime::spawn(async move {
+        match flagshop::checkout::sync_events(&shop, &client).await {
+            Ok(report) => tracing::info!(?report, "caught up with Stripe"),
+            Err(e) => tracing::warn!(error = %e, "could not read the Stripe events"),
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_keep_scheme_host_and_port() {
+        assert_eq!(
+            origin("http://127.0.0.1:8420/js.stripe.com/v3/"),
+            Some("http://127.0.0.1:8420")
+        );
+        assert_eq!(
+            origin("https://js.stripe.com/v3/"),
+            Some("https://js.stripe.com")
+        );
+        assert_eq!(
+            origin("https://api.stripe.com"),
+            Some("https://api.stripe.com")
+        );
+        assert_eq!(origin("nonsense"), None);
     }
 }

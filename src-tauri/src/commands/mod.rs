@@ -2,6 +2,7 @@
 //! call off the async runtime, and turns a core error into a [`CommandError`].
 
 pub mod admin;
+pub mod checkout;
 pub mod storefront;
 
 use std::sync::Arc;
@@ -36,6 +37,10 @@ pub enum ErrorCode {
     QuantityUnavailable,
     UnknownImage,
     Invalid,
+    /// The order cannot make this move (e.g. fulfil before it is paid): the message says why.
+    Forbidden,
+    /// Stripe refused, or could not be reached: the message says what to do.
+    Payment,
     /// Anything the shopper cannot act on: the database, the disk, a bug.
     Internal,
 }
@@ -58,6 +63,8 @@ impl From<flagshop::Error> for CommandError {
             | E::DuplicateHandle(_)
             | E::Media(_)
             | E::Money(_) => ErrorCode::Invalid,
+            E::Forbidden { .. } => ErrorCode::Forbidden,
+            E::Payment(_) => ErrorCode::Payment,
             _ => ErrorCode::Internal,
         };
         if code == ErrorCode::Internal {

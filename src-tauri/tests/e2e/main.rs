@@ -6,6 +6,7 @@
 //! installs them); `make test` runs it with
 //! `cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1`.
 
+mod checkout;
 mod backoffice;
 mod storefront;
 

@@ -9,7 +9,14 @@ import type { ErrorCode } from './bindings/ErrorCode';
 import type { Product } from './bindings/Product';
 import type { ProductPage } from './bindings/ProductPage';
 import type { ProductQuery } from './bindings/ProductQuery';
+import type { CustomerDetails } from './bindings/CustomerDetails';
+import type { LabResult } from './bindings/LabResult';
+import type { LabScenario } from './bindings/LabScenario';
+import type { Order } from './bindings/Order';
+import type { PaymentStep } from './bindings/PaymentStep';
 import type { ShopInfo } from './bindings/ShopInfo';
+import type { StripeStatus } from './bindings/StripeStatus';
+import type { Totals } from './bindings/Totals';
 
 /**
  * A failed command: `code` to branch on, `message` to show, and for an editor the `field` (and
@@ -58,6 +65,17 @@ interface Commands {
   add_to_cart: { args: { sku: string; quantity: number }; result: Cart };
   set_cart_quantity: { args: { sku: string; quantity: number }; result: Cart };
   remove_from_cart: { args: { sku: string }; result: Cart };
+  stripe_status: { args: Record<string, never>; result: StripeStatus };
+  checkout_quote: { args: { country: string; discountCode: string | null }; result: Totals };
+  place_order: {
+    args: { customer: CustomerDetails; discountCode: string | null };
+    result: Order;
+  };
+  pay_order: { args: { number: string; paymentMethod: string }; result: PaymentStep };
+  refresh_payment: { args: { number: string }; result: Order };
+  order: { args: { number: string }; result: Order };
+  lab_sample_sku: { args: Record<string, never>; result: string };
+  run_lab_scenario: { args: { scenario: LabScenario }; result: LabResult };
 }
 
 async function call<C extends keyof Commands>(
@@ -80,9 +98,21 @@ export const api = {
   addToCart: (sku: string, quantity: number) => call('add_to_cart', { sku, quantity }),
   setCartQuantity: (sku: string, quantity: number) => call('set_cart_quantity', { sku, quantity }),
   removeFromCart: (sku: string) => call('remove_from_cart', { sku }),
+  stripeStatus: () => call('stripe_status', {}),
+  checkoutQuote: (country: string, discountCode: string | null) =>
+    call('checkout_quote', { country, discountCode }),
+  placeOrder: (customer: CustomerDetails, discountCode: string | null) =>
+    call('place_order', { customer, discountCode }),
+  payOrder: (number: string, paymentMethod: string) =>
+    call('pay_order', { number, paymentMethod }),
+  refreshPayment: (number: string) => call('refresh_payment', { number }),
+  order: (number: string) => call('order', { number }),
+  labSampleSku: () => call('lab_sample_sku', {}),
+  runLabScenario: (scenario: LabScenario) => call('run_lab_scenario', { scenario }),
 };
 
 export type { Cart, Collection, Product, ProductPage, ProductQuery, ShopInfo };
+export type { CustomerDetails, LabResult, LabScenario, Order, PaymentStep, StripeStatus, Totals };
 export type { CartLine } from './bindings/CartLine';
 export type { ProductImage } from './bindings/ProductImage';
 export type { ProductSummary } from './bindings/ProductSummary';

@@ -1,0 +1,262 @@
+//! The customer's purchase and the owner's Checkout lab, against a real local Stripe emulator:
+//! buy the Snake Island flag with the test card (and once more through 3-D Secure), see the
+//! confirmation and the paid order, then run every lab scenario and see the matrix.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use fantoccini::{Client, Locator};
+
+use crate::{Scenario, call, click, wait_for};
+
+const SNAKE_ISLAND: &str = "ukraine-snake-island-flag";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and localstripe; `make test` runs it"]
+async fn shopper_pays_with_test_cards_and_the_owner_runs_the_lab() {
+    let stripe = Emulator::start();
+    let base = stripe.base_url();
+    let scenario = Scenario::start_with_env(
+        "checkout",
+        &[
+            ("STRIPE_API_BASE", base.as_str()),
+            ("STRIPE_SECRET_KEY", "sk_test_flagshop_e2e"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_flagshop_e2e"),
+        ],
+    );
+    let client = scenario.launch().await;
+
+    // 1. The storefront says where payments go.
+    wait_for(
+        &client,
+        "the test-mode banner",
+        "return document.querySelector(\"[data-testid='test-mode']\")?.textContent.trim()
+             === 'Test payments: local Stripe emulator';",
+    )
+    .await;
+
+    // 2. The Snake Island flag in the cart, then the checkout page with the card field.
+    add_snake_island_and_check_out(&client).await;
+    fill_details(&client).await;
+    type_card(&client, "4242424242424242").await;
+    scenario.shoot("01-checkout");
+
+    // 3. Pay: the confirmation shows the order as paid, read back from Stripe.
+    click(
+        &client,
+        "press Pay",
+        Locator::Css("button[type='submit'].pay"),
+    )
+    .await;
+    wait_for(&client, "the paid order's confirmation", PAID).await;
+    scenario.shoot("02-confirmation");
+    let number = order_number(&client).await;
+
+    // 4. Again with the 3-D Secure card: Stripe.js shows the challenge, the payment resumes.
+    add_snake_island_and_check_out(&client).await;
+    fill_details(&client).await;
+    type_card(&client, "4000002500003155").await;
+    click(
+        &client,
+        "press Pay",
+        Locator::Css("button[type='submit'].pay"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the 3-D Secure challenge",
+        "return [...document.querySelectorAll('button')]
+             .some(b => b.textContent === 'Complete authentication');",
+    )
+    .await;
+    scenario.shoot("03-3ds-challenge");
+    click(
+        &client,
+        "complete 3-D Secure",
+        Locator::XPath("//button[normalize-space()='Complete authentication']"),
+    )
+    .await;
+    wait_for(&client, "the 3-D Secure order's confirmation", PAID).await;
+    let second = order_number(&client).await;
+    assert_ne!(number, second, "a second order");
+
+    // 5. The Checkout lab runs every scenario through the pipeline and shows the matrix.
+    call(
+        "open the lab",
+        client.execute("location.hash = '#/admin/lab'; return true;", vec![]),
+    )
+    .await;
+    click(
+        &client,
+        "run all scenarios",
+        Locator::XPath("//button[normalize-space()='Run all scenarios']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "all seven lab results",
+        "return document.querySelectorAll(\"[data-testid='verdict']\").length === 7;",
+    )
+    .await;
+    let verdicts = call(
+        "read the verdicts",
+        client.execute(
+            "return [...document.querySelectorAll(\"tr[data-scenario]\")].map(row =>
+                 row.dataset.scenario + '=' + row.querySelector(\"[data-testid='verdict']\").textContent);",
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(
+        verdicts,
+        serde_json::json!([
+            "success=Pass",
+            "generic_decline=Not supported by this server",
+            "charge_declined=Pass",
+            "insufficient_funds=Not supported by this server",
+            "three_d_secure_passed=Pass",
+            "three_d_secure_failed=Pass",
+            "duplicate_confirm=Pass",
+        ])
+    );
+    scenario.shoot("04-lab");
+    call("quit the app", client.close()).await;
+}
+
+const PAID: &str = "return location.hash.startsWith('#/order/')
+    && document.querySelector(\"[data-testid='payment-status']\")?.textContent.trim() === 'Paid'
+    && document.body.textContent.includes('Ukraine Snake Island Flag');";
+
+async fn add_snake_island_and_check_out(client: &Client) {
+    call(
+        "open the product page",
+        client.execute(
+            &format!("location.hash = '#/product/{SNAKE_ISLAND}'; return true;"),
+            vec![],
+        ),
+    )
+    .await;
+    wait_for(
+        client,
+        "the Add to cart button",
+        "return [...document.querySelectorAll('button')]
+             .some(b => b.textContent.trim() === 'Add to cart' && !b.disabled);",
+    )
+    .await;
+    click(
+        client,
+        "add to cart",
+        Locator::XPath("//button[normalize-space()='Add to cart']"),
+    )
+    .await;
+    wait_for(
+        client,
+        "the cart with the flag",
+        "return document.querySelector(\"[role='dialog'] a.button-primary\") !== null;",
+    )
+    .await;
+    click(
+        client,
+        "check out",
+        Locator::XPath("//a[normalize-space()='Check out']"),
+    )
+    .await;
+    wait_for(
+        client,
+        "the card field from Stripe.js",
+        "return document.querySelectorAll(\"[data-testid='card-element'] input\").length === 5
+             && document.querySelector(\"[data-testid='total']\") !== null;",
+    )
+    .await;
+}
+
+async fn fill_details(client: &Client) {
+    for (name, value) in [
+        ("email", "olena@example.com"),
+        ("name", "Olena Buyer"),
+        ("line1", "1 Khreshchatyk St"),
+        ("city", "Springfield"),
+        ("postal_code", "12345"),
+    ] {
+        type_into(client, &format!("input[name='{name}']"), value).await;
+    }
+}
+
+/// Types into the emulator's card field (number, month, year, CVC, postal code).
+async fn type_card(client: &Client, number: &str) {
+    for (field, value) in [
+        ("number", number),
+        ("exp_month", "12"),
+        ("exp_year", "34"),
+        ("cvc", "123"),
+        ("postal_code", "12345"),
+    ] {
+        type_into(
+            client,
+            &format!("[data-testid='card-element'] input[placeholder='{field}']"),
+            value,
+        )
+        .await;
+    }
+}
+
+async fn type_into(client: &Client, css: &str, value: &str) {
+    let input = call(css, client.find(Locator::Css(css))).await;
+    call(css, input.clear()).await;
+    call(css, input.send_keys(value)).await;
+}
+
+async fn order_number(client: &Client) -> String {
+    let hash = call(
+        "read the order number",
+        client.execute("return decodeURIComponent(location.hash);", vec![]),
+    )
+    .await;
+    hash.as_str()
+        .and_then(|h| h.strip_prefix("#/order/"))
+        .expect("the confirmation's address names the order")
+        .to_owned()
+}
+
+/// localstripe on a free port, empty, gone when dropped (it exits when its stdin closes).
+struct Emulator {
+    port: u16,
+    process: Child,
+    _stdin: ChildStdin,
+}
+
+impl Emulator {
+    fn start() -> Emulator {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut process = Command::new(root.join(".venv/localstripe/bin/python"))
+            .arg(root.join("scripts/localstripe_server.py"))
+            .args(["--quiet", "--exit-with-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start localstripe (scripts/localstripe.sh installs it)");
+        let stdin = process.stdin.take().expect("piped stdin");
+        let mut line = String::new();
+        BufReader::new(process.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("read localstripe's port");
+        let port = line.trim().parse().expect("localstripe prints its port");
+        Emulator {
+            port,
+            process,
+            _stdin: stdin,
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}

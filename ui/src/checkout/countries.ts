@@ -1,0 +1,27 @@
+// Where the shop ships, as ISO 3166-1 alpha-2 codes with their English names, in the order
+// shoppers look for them.
+export const COUNTRIES: [string, string][] = [
+  ['US', 'United States'],
+  ['UA', 'Ukraine'],
+  ['CA', 'Canada'],
+  ['GB', 'United Kingdom'],
+  ['IE', 'Ireland'],
+  ['DE', 'Germany'],
+  ['FR', 'France'],
+  ['PL', 'Poland'],
+  ['NL', 'Netherlands'],
+  ['BE', 'Belgium'],
+  ['ES', 'Spain'],
+  ['IT', 'Italy'],
+  ['SE', 'Sweden'],
+  ['NO', 'Norway'],
+  ['DK', 'Denmark'],
+  ['FI', 'Finland'],
+  ['EE', 'Estonia'],
+  ['LV', 'Latvia'],
+  ['LT', 'Lithuania'],
+  ['CZ', 'Czechia'],
+  ['AU', 'Australia'],
+  ['NZ', 'New Zealand'],
+  ['JP', 'Japan'],
+];

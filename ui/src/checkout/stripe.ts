@@ -1,0 +1,75 @@
+// Stripe.js, loaded from the address the shop is configured with (Stripe's own, or the stand-in
+// a local emulator serves). Card numbers are typed into its card field and go from the page
+// straight to the Stripe server: the backend only ever sees the payment method's id.
+
+/** The part of Stripe.js the checkout uses. */
+export interface StripeJs {
+  elements(): { create(type: 'card', options?: object): CardElement };
+  createPaymentMethod?(data: {
+    type: 'card';
+    card: CardElement;
+    billing_details?: object;
+  }): Promise<{ paymentMethod?: { id: string }; error?: StripeJsError } | undefined>;
+  createToken(card: CardElement): Promise<{ token?: { card?: { id: string } }; error?: StripeJsError }>;
+  confirmCardPayment(
+    clientSecret: string,
+  ): Promise<{ paymentIntent?: { status: string }; error?: StripeJsError }>;
+}
+
+export interface CardElement {
+  mount(target: HTMLElement): void;
+  destroy(): void;
+}
+
+export interface StripeJsError {
+  message?: string;
+  code?: string;
+  decline_code?: string;
+}
+
+declare global {
+  interface Window {
+    Stripe?: (publishableKey: string) => StripeJs;
+  }
+}
+
+let loading: Promise<void> | null = null;
+
+/** Loads Stripe.js from `url` once, and makes a client for `publishableKey`. */
+export async function loadStripe(url: string, publishableKey: string): Promise<StripeJs> {
+  loading ??= new Promise<void>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.onload = () => resolve();
+    script.onerror = () => {
+      loading = null;
+      reject(new Error(`Stripe.js could not be loaded from ${url}.`));
+    };
+    document.head.append(script);
+  });
+  await loading;
+  if (!window.Stripe) throw new Error(`${url} did not provide Stripe.js.`);
+  return window.Stripe(publishableKey);
+}
+
+/**
+ * A payment method for the card typed into `card`. Stripe.js creates a PaymentMethod; the local
+ * emulator's stand-in cannot, so there the card is tokenised and its card id used, which the
+ * emulator accepts as a payment method just the same.
+ */
+export async function paymentMethodFor(
+  stripe: StripeJs,
+  card: CardElement,
+  billingDetails: { name: string; email: string },
+): Promise<string> {
+  const created = await stripe.createPaymentMethod?.({
+    type: 'card',
+    card,
+    billing_details: billingDetails,
+  });
+  if (created?.error) throw new Error(created.error.message ?? 'The card was not accepted.');
+  if (created?.paymentMethod) return created.paymentMethod.id;
+  const { token, error } = await stripe.createToken(card);
+  if (error || !token?.card) throw new Error(error?.message ?? 'The card was not accepted.');
+  return token.card.id;
+}
