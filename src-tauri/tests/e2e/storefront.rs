@@ -14,12 +14,47 @@ async fn shopper_finds_the_snake_island_flag_and_the_cart_survives_a_restart() {
     let scenario = Scenario::start("storefront");
     let shoot = |step: &str| scenario.shoot(step);
 
-    // 1. The catalogue grid fills with the demo products and their images.
+    // 1. The catalogue grid fills with the demo products and their images. It is windowed: it
+    //    holds the rows near the viewport (two full rows of four, at least, in this 1280×800
+    //    window), each card numbered within the whole list, whose size the page says.
     let client = scenario.launch().await;
     wait_for(&client, "the catalogue grid with loaded images", GRID_READY).await;
+    let active = active_demo_products();
+    let grid = call("read the grid", client.execute(GRID_STATE, vec![])).await;
+    assert_eq!(grid["count"], json!(format!("{active} products")), "{grid}");
+    assert_eq!(grid["setsizes"], json!([active]), "{grid}");
+    assert_eq!(grid["first"], json!(1), "{grid}");
     let cards = count(&client, "ul[aria-label='Products'] > li").await;
-    assert!(cards >= 24, "only {cards} products in the first page");
+    assert!(
+        (8..active).contains(&cards),
+        "{cards} of {active} products in the DOM"
+    );
     shoot("01-catalogue");
+
+    // The end of the list, fetched as a second page: the DOM still holds only a few rows.
+    call(
+        "scroll to the end",
+        client.execute("window.scrollTo(0, document.body.scrollHeight);", vec![]),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the last products with loaded images",
+        &format!(
+            "const cards = document.querySelectorAll(\"ul[aria-label='Products'] > li\");
+             return document.body.innerText.includes('That’s everything.')
+                 && cards.length >= 4 && cards.length < {active}
+                 && cards[cards.length - 1].getAttribute('aria-posinset') === '{active}'
+                 && {IMAGES_LOADED};"
+        ),
+    )
+    .await;
+    shoot("01b-catalogue-end");
+    call(
+        "scroll back to the top",
+        client.execute("window.scrollTo(0, 0);", vec![]),
+    )
+    .await;
 
     // 2. Searching "snake" finds the Snake Island flag.
     // The label is for assistive technology only (visually hidden), so read it from the DOM.
@@ -134,7 +169,7 @@ async fn shopper_finds_the_snake_island_flag_and_the_cart_survives_a_restart() {
 }
 
 const GRID_READY: &str =
-    "return document.querySelectorAll(\"ul[aria-label='Products'] > li\").length >= 24
+    "return document.querySelectorAll(\"ul[aria-label='Products'] > li\").length >= 8
     && (() => {
         const seen = [...document.querySelectorAll('main img')].filter(img => {
             const r = img.getBoundingClientRect();
@@ -142,6 +177,29 @@ const GRID_READY: &str =
         });
         return seen.length >= 4 && seen.every(img => img.complete && img.naturalWidth > 0);
     })();";
+
+/// What the windowed grid says: the count on the page, the list size its cards announce and the
+/// position of the first.
+const GRID_STATE: &str =
+    "const cards = [...document.querySelectorAll(\"ul[aria-label='Products'] > li\")];
+    return {
+        count: document.querySelector('.count')?.textContent.trim(),
+        setsizes: [...new Set(cards.map(li => Number(li.getAttribute('aria-setsize'))))],
+        first: Number(cards[0]?.getAttribute('aria-posinset')),
+    };";
+
+/// How many of the demo catalogue's products are on sale (drafts and archived ones are not).
+fn active_demo_products() -> usize {
+    let demo: serde_json::Value =
+        serde_json::from_str(include_str!("../../../assets/catalogue.json"))
+            .expect("the demo catalogue is JSON");
+    demo["products"]
+        .as_array()
+        .expect("the demo catalogue lists products")
+        .iter()
+        .filter(|p| p["status"] == "active")
+        .count()
+}
 
 const CART_HAS_TWO: &str = "const dialog = document.querySelector(\"[role='dialog']\");
     return document.querySelector(\"button[aria-label^='Cart']\")?.getAttribute('aria-label') === 'Cart, 2 items'

@@ -5,7 +5,10 @@ import { getContext, setContext } from 'svelte';
 import { api, toApiError, type ProductQuery, type ProductSummary } from '../lib/api';
 import { displayLocale, toMinor } from '../lib/money';
 
+/** The first page: what fills the first screen, fetched before anything else. */
 export const PAGE_SIZE = 24;
+/** Pages after the first, fetched while scrolling: fewer round trips through a big catalogue. */
+export const NEXT_PAGE_SIZE = 96;
 
 export interface PriceBand {
   id: string;
@@ -60,7 +63,7 @@ export function toQuery(filters: Filters, currency: string, after?: string): Pro
   return {
     status: 'active',
     in_stock: filters.inStock,
-    limit: PAGE_SIZE,
+    limit: after ? NEXT_PAGE_SIZE : PAGE_SIZE,
     ...(search ? { search } : {}),
     ...(filters.collection ? { collection: filters.collection } : {}),
     ...(band?.min !== undefined ? { min_price: toMinor(band.min, currency) } : {}),
@@ -73,11 +76,16 @@ export type Status = 'loading' | 'ready' | 'error';
 
 export class CatalogueStore {
   filters = $state<Filters>(emptyFilters());
-  items = $state<ProductSummary[]>([]);
+  // Replaced whole, never changed in place: no deep proxies over thousands of products.
+  items = $state.raw<ProductSummary[]>([]);
   nextCursor = $state<string | null>(null);
+  /** How many products match the filters in all; null until the first page came. */
+  total = $state<number | null>(null);
   status = $state<Status>('loading');
   loadingMore = $state(false);
   error = $state<string | null>(null);
+  /** Why the last next page failed; the grid then waits for the shopper to try again. */
+  moreError = $state<string | null>(null);
   currency = 'USD';
   /** Window scroll position to come back to from a product page. */
   scrollY = 0;
@@ -93,11 +101,13 @@ export class CatalogueStore {
     const generation = ++this.#generation;
     this.status = 'loading';
     this.loadingMore = false;
+    this.moreError = null;
     try {
       const page = await api.listProducts(toQuery(this.filters, this.currency));
       if (generation !== this.#generation) return;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
+      this.total = page.total;
       this.status = 'ready';
       this.error = null;
     } catch (e) {
@@ -116,9 +126,10 @@ export class CatalogueStore {
       if (generation !== this.#generation) return;
       this.items = [...this.items, ...page.items];
       this.nextCursor = page.next_cursor;
+      this.moreError = null;
     } catch (e) {
       if (generation !== this.#generation) return;
-      this.error = toApiError(e).message;
+      this.moreError = toApiError(e).message;
     } finally {
       if (generation === this.#generation) this.loadingMore = false;
     }

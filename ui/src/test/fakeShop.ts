@@ -153,7 +153,7 @@ export function installFakeShop(products = demoProducts()): FakeShop {
           .filter((p) => words.every((w) => p.title.toLowerCase().includes(w)))
           .filter((p) => !query.in_stock || p.variants.some((v) => v.available > 0))
           .map(summary);
-        return { items, next_cursor: null };
+        return { items, next_cursor: null, total: items.length };
       }
       case 'product': {
         const p = products.find((p) => p.handle === args.handle);
