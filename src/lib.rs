@@ -17,6 +17,7 @@ mod money;
 mod orders;
 pub mod payments;
 mod pricing;
+mod reports;
 mod shop;
 pub mod webhooks;
 
@@ -36,4 +37,5 @@ pub use orders::{
     PaymentStatus,
 };
 pub use pricing::{PricingRules, ShippingRate, Totals};
+pub use reports::{CHART_DAYS, DailySales, Dashboard};
 pub use shop::{Shop, ShopInfo, default_data_dir};

@@ -1,0 +1,110 @@
+//! The dashboard: today's and this month's sales, what waits to be shipped, what runs low, and
+//! the last 30 days of sales.
+//!
+//! Days are UTC days. Sales are net: an order counts on the day it was paid, a refund is taken
+//! off on the day it was made, so a month's figure does not change when an old order is
+//! refunded today.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::catalogue::shop_currency;
+use crate::money::Currency;
+use crate::{Error, Shop};
+
+/// How many days the sales chart shows, today included.
+pub const CHART_DAYS: usize = 30;
+
+/// What the back office's home screen shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Dashboard {
+    /// Every amount below is in minor units of this currency.
+    #[ts(type = "string")]
+    pub currency: Currency,
+    /// The UTC day the figures are for, `YYYY-MM-DD`.
+    pub today: String,
+    /// Paid minus refunded today.
+    pub sales_today: i64,
+    /// Paid minus refunded since the first of this month.
+    pub sales_this_month: i64,
+    /// Open orders that are paid (perhaps partly refunded) and not yet fulfilled.
+    pub orders_to_fulfil: i64,
+    /// Variants on sale at or below their low-stock threshold.
+    pub low_stock_variants: i64,
+    /// Net sales of each of the last [`CHART_DAYS`] days, oldest first, days without sales
+    /// included as zero.
+    pub daily_sales: Vec<DailySales>,
+}
+
+/// One day of the sales chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DailySales {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub sales: i64,
+}
+
+impl Shop {
+    /// The dashboard's figures, as of now.
+    pub fn dashboard(&self) -> Result<Dashboard, Error> {
+        // Counted first: it takes the connection itself.
+        let low_stock_variants = self.low_stock()?.len() as i64;
+        let conn = self.conn();
+        let currency = shop_currency(&conn)?;
+        // One "today" for every figure, even if midnight passes while they are read.
+        let today: String = conn.query_row("SELECT date('now')", [], |row| row.get(0))?;
+        let days_back = format!("-{} days", CHART_DAYS - 1);
+        // Sales (+ on the day paid) and refunds (- on the day made) since the earlier of the
+        // chart's first day and the first of the month.
+        let movements = "WITH movements (day, amount) AS (
+                SELECT substr(paid_at, 1, 10), total FROM orders
+                WHERE paid_at >= min(date(?1, ?2), date(?1, 'start of month'))
+                UNION ALL
+                SELECT substr(created_at, 1, 10), -amount FROM refunds
+                WHERE created_at >= min(date(?1, ?2), date(?1, 'start of month')))";
+        let (sales_today, sales_this_month): (i64, i64) = conn
+            .prepare_cached(&format!(
+                "{movements}
+                 SELECT coalesce(sum(amount) FILTER (WHERE day = ?1), 0),
+                        coalesce(sum(amount) FILTER (WHERE day >= date(?1, 'start of month')
+                                                       AND day <= ?1), 0)
+                 FROM movements"
+            ))?
+            .query_row([&today, &days_back], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let daily_sales = conn
+            .prepare_cached(&format!(
+                "{movements},
+                 days (day) AS (
+                     SELECT date(?1, ?2)
+                     UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < ?1)
+                 SELECT d.day, coalesce(sum(m.amount), 0)
+                 FROM days d LEFT JOIN movements m ON m.day = d.day
+                 GROUP BY d.day ORDER BY d.day"
+            ))?
+            .query_map([&today, &days_back], |row| {
+                Ok(DailySales {
+                    day: row.get(0)?,
+                    sales: row.get(1)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let orders_to_fulfil = conn.query_row(
+            "SELECT count(*) FROM orders
+             WHERE status = 'open' AND fulfillment_status = 'unfulfilled'
+               AND payment_status IN ('paid', 'partially_refunded')",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(Dashboard {
+            currency,
+            today,
+            sales_today,
+            sales_this_month,
+            orders_to_fulfil,
+            low_stock_variants,
+            daily_sales,
+        })
+    }
+}
