@@ -37,6 +37,14 @@ let loading: Promise<void> | null = null;
 
 /** Loads Stripe.js from `url` once, and makes a client for `publishableKey`. */
 export async function loadStripe(url: string, publishableKey: string): Promise<StripeJs> {
+  if (!window.Stripe) await load(url);
+  // Read again: loading the script is what defines it.
+  const Stripe = window.Stripe as Window['Stripe'];
+  if (!Stripe) throw new Error(`${url} did not provide Stripe.js.`);
+  return Stripe(publishableKey);
+}
+
+function load(url: string): Promise<void> {
   loading ??= new Promise<void>((resolve, reject) => {
     const script = document.createElement('script');
     script.src = url;
@@ -47,9 +55,7 @@ export async function loadStripe(url: string, publishableKey: string): Promise<S
     };
     document.head.append(script);
   });
-  await loading;
-  if (!window.Stripe) throw new Error(`${url} did not provide Stripe.js.`);
-  return window.Stripe(publishableKey);
+  return loading;
 }
 
 /**
