@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { paragraphs, plural, sentence } from './text';
+import { plural, sentence } from './text';
 
 describe('text', () => {
   it('turns core messages into sentences', () => {
@@ -8,17 +8,6 @@ describe('text', () => {
       'Only 3 of "UA-SNK-3X5-NYL" available (asked for 4).',
     );
     expect(sentence('Done!')).toBe('Done!');
-  });
-
-  it('understands paragraphs and bold, and nothing else', () => {
-    expect(paragraphs('A **bold** <b>move</b>.\n\nSecond')).toEqual([
-      [
-        { text: 'A ', strong: false },
-        { text: 'bold', strong: true },
-        { text: ' <b>move</b>.', strong: false },
-      ],
-      [{ text: 'Second', strong: false }],
-    ]);
   });
 
   it('counts in words', () => {
