@@ -65,6 +65,45 @@ async fn owner_changes_a_price_and_receives_stock() {
     )
     .await;
     shoot("02-editor");
+
+    // A SKU another product uses: the core refuses, and says so next to that SKU.
+    let sku = call(
+        "find the SKU of 2x3 ft nylon",
+        client.find(Locator::Css("input[aria-label='SKU, 2x3 ft / Nylon']")),
+    )
+    .await;
+    call("clear the SKU", sku.clear()).await;
+    call("type a taken SKU", sku.send_keys("CA-FLG-2X3-POL")).await;
+    click(
+        &client,
+        "Save",
+        Locator::XPath("//div[@aria-label='Unsaved changes']//button[normalize-space()='Save']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the duplicate-SKU message next to the SKU",
+        "const input = document.querySelector(\"input[aria-label='SKU, 2x3 ft / Nylon']\");
+         const message = document.getElementById(input?.getAttribute('aria-describedby') ?? '');
+         return input?.getAttribute('aria-invalid') === 'true'
+             && message?.textContent === 'SKU \"CA-FLG-2X3-POL\" is already used by another variant.';",
+    )
+    .await;
+    call(
+        "show the message",
+        client.execute(
+            "document.querySelector(\"input[aria-label='SKU, 2x3 ft / Nylon']\").scrollIntoView({block: 'center'});",
+            vec![],
+        ),
+    )
+    .await;
+    shoot("03-duplicate-sku");
+    click(
+        &client,
+        "Discard",
+        Locator::XPath("//div[@aria-label='Unsaved changes']//button[normalize-space()='Discard']"),
+    )
+    .await;
     let price = call(
         "find the price of 3x5 ft nylon",
         client.find(Locator::Css("input[aria-label='Price, 3x5 ft / Nylon']")),
@@ -78,7 +117,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         "return !!document.querySelector(\"[aria-label='Unsaved changes']\");",
     )
     .await;
-    shoot("03-unsaved");
+    shoot("04-unsaved");
     click(
         &client,
         "Save",
@@ -118,7 +157,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         "return document.querySelector(\"[data-testid='price']\")?.textContent.trim() === '$41.50';",
     )
     .await;
-    shoot("04-store-price");
+    shoot("05-store-price");
 
     // 4. Inventory: receive 12 with a note; the ledger shows the line.
     click(&client, "the Admin link", Locator::Css("a.admin-link")).await;
@@ -134,7 +173,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         &format!("return !!document.querySelector(\"tr[data-sku='{SKU}']\");"),
     )
     .await;
-    shoot("05-inventory");
+    shoot("06-inventory");
     click(
         &client,
         "the variant's history",
@@ -177,7 +216,7 @@ async fn owner_changes_a_price_and_receives_stock() {
     call("type 12", quantity.send_keys("12")).await;
     let note = call("find the note", client.find(Locator::Css("#adjust-note"))).await;
     call("type the note", note.send_keys("PO 1042")).await;
-    shoot("06-adjust");
+    shoot("07-adjust");
     click(
         &client,
         "Adjust",
@@ -199,7 +238,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         ),
     )
     .await;
-    shoot("07-ledger");
+    shoot("08-ledger");
 
     // 5. The low-stock view.
     click(
@@ -221,7 +260,7 @@ async fn owner_changes_a_price_and_receives_stock() {
              && document.querySelectorAll('tr[data-sku]').length > 0;",
     )
     .await;
-    shoot("08-low-stock");
+    shoot("09-low-stock");
     call("quit the app", client.close()).await;
 }
 
