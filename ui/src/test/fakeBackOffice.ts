@@ -12,6 +12,10 @@ export interface FakeBackOffice {
   ledger: LedgerEntry[];
   /** Thrown by the next save_product instead of saving. */
   failNextSave: Record<string, unknown> | null;
+  /** The bodies of import_product_image, as they crossed IPC. */
+  uploads: unknown[];
+  /** When set, an import waits for this before answering (to see its progress). */
+  holdImports: Promise<void> | null;
   commands(name: string): Record<string, unknown>[];
 }
 
@@ -21,6 +25,8 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
     calls: [],
     ledger: [],
     failNextSave: null,
+    uploads: [],
+    holdImports: null,
     commands: (name) => fake.calls.filter((c) => c.cmd === name).map((c) => c.args),
   };
   const find = (handle: unknown) => {
@@ -42,7 +48,13 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
       })),
     );
 
-  mockIPC((cmd, payload) => {
+  const withImages = (handle: unknown, images: Product['images']) => {
+    const p = { ...find(handle), images };
+    fake.products = fake.products.map((old) => (old.handle === p.handle ? p : old));
+    return p;
+  };
+
+  mockIPC(async (cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     fake.calls.push({ cmd, args });
     switch (cmd) {
@@ -122,6 +134,30 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
         );
         return handles.length;
       }
+      case 'import_product_image': {
+        fake.uploads.push(payload);
+        if (fake.holdImports) await fake.holdImports;
+        const p = fake.products[0]!;
+        const hash = String(fake.uploads.length).padStart(64, 'c');
+        return withImages(p.handle, [...p.images, { hash, width: 30, height: 20, alt: '' }]);
+      }
+      case 'set_image_alt':
+        return withImages(
+          args.handle,
+          find(args.handle).images.map((i) => (i.hash === args.hash ? { ...i, alt: args.alt as string } : i)),
+        );
+      case 'reorder_images': {
+        const images = find(args.handle).images;
+        return withImages(
+          args.handle,
+          (args.hashes as string[]).map((h) => images.find((i) => i.hash === h)!),
+        );
+      }
+      case 'remove_image':
+        return withImages(
+          args.handle,
+          find(args.handle).images.filter((i) => i.hash !== args.hash),
+        );
       case 'stock_levels':
         return levels();
       case 'low_stock':
