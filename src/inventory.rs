@@ -108,7 +108,60 @@ pub struct StockLevel {
     pub low_stock_threshold: i64,
 }
 
+/// A variant whose stored on-hand is not the sum of its ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StockMismatch {
+    pub sku: String,
+    pub product_title: String,
+    /// On hand as stored on the variant.
+    pub stored: i64,
+    /// On hand as the ledger adds up.
+    pub from_ledger: i64,
+}
+
+/// What "Verify stock" found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StockCheck {
+    pub variants_checked: i64,
+    /// Empty when every variant's on-hand is the sum of its ledger.
+    pub mismatches: Vec<StockMismatch>,
+}
+
 impl Shop {
+    /// Recomputes every variant's on-hand from its ledger and reports where the stored figure
+    /// differs (something wrote to the database around the ledger). Changes nothing: the owner
+    /// decides how to correct it.
+    pub fn verify_stock(&self) -> Result<StockCheck, Error> {
+        let conn = self.conn();
+        let variants_checked =
+            conn.query_row("SELECT count(*) FROM variants", [], |row| row.get(0))?;
+        let mismatches = conn
+            .prepare_cached(
+                "SELECT v.sku, p.title, v.on_hand, coalesce(l.total, 0)
+                 FROM variants v
+                 JOIN products p ON p.id = v.product_id
+                 LEFT JOIN (SELECT variant_id, sum(delta) AS total FROM stock_ledger
+                            GROUP BY variant_id) l ON l.variant_id = v.id
+                 WHERE v.on_hand IS NOT coalesce(l.total, 0)
+                 ORDER BY p.title COLLATE NOCASE, v.position, v.id",
+            )?
+            .query_map([], |row| {
+                Ok(StockMismatch {
+                    sku: row.get(0)?,
+                    product_title: row.get(1)?,
+                    stored: row.get(2)?,
+                    from_ledger: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(StockCheck {
+            variants_checked,
+            mismatches,
+        })
+    }
+
     /// Moves stock of `sku` by `delta` units for `reason`, writing a ledger entry. Refuses a
     /// movement whose sign does not fit the reason, and one that would leave fewer units on
     /// hand than are reserved for orders (or fewer than none).

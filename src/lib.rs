@@ -29,7 +29,7 @@ pub use catalogue::{
 };
 pub use customers::{CustomerDetail, CustomerSummary};
 pub use error::Error;
-pub use inventory::{LedgerEntry, StockLevel, StockReason};
+pub use inventory::{LedgerEntry, StockCheck, StockLevel, StockMismatch, StockReason};
 pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};
 pub use money::{Currency, Money, MoneyError};
 pub use orders::{

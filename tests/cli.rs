@@ -406,3 +406,34 @@ fn customers_and_order_filters_from_the_command_line() {
         "error: no customer with email \"nobody@example.com\"\n"
     );
 }
+
+#[test]
+fn stock_verify_reports_a_corrupted_on_hand_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = json(&flagshop(dir.path(), &["stock", "verify", "--json"]));
+    let checked = check["variants_checked"].as_i64().unwrap();
+    assert!(checked > 0);
+    assert_eq!(check["mismatches"], serde_json::json!([]));
+
+    let conn = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
+    conn.execute(
+        "UPDATE variants SET on_hand = on_hand + 3 WHERE sku = 'UA-SNK-3X5-NYL'",
+        [],
+    )
+    .unwrap();
+    let out = flagshop(dir.path(), &["stock", "verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: 1 of {checked} variant(s) have an on-hand that is not the sum of their ledger\n"
+        )
+    );
+    let check: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mismatch = &check["mismatches"][0];
+    assert_eq!(mismatch["sku"], "UA-SNK-3X5-NYL");
+    assert_eq!(
+        mismatch["stored"].as_i64().unwrap() - mismatch["from_ledger"].as_i64().unwrap(),
+        3
+    );
+}

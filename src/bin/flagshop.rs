@@ -272,6 +272,11 @@ enum StockCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Recompute on-hand from the ledger and report variants that disagree (exit 1 if any).
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -372,6 +377,38 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 print_json(&low);
             } else {
                 print_levels(&low);
+            }
+        }
+        Command::Stock(StockCommand::Verify { json }) => {
+            let check = shop.verify_stock()?;
+            if json {
+                print_json(&check);
+            } else if check.mismatches.is_empty() {
+                println!(
+                    "{} variant(s) checked: on hand matches the ledger",
+                    check.variants_checked
+                );
+            } else {
+                let rows: Vec<[String; 4]> = check
+                    .mismatches
+                    .iter()
+                    .map(|m| {
+                        [
+                            m.sku.clone(),
+                            m.product_title.clone(),
+                            m.stored.to_string(),
+                            m.from_ledger.to_string(),
+                        ]
+                    })
+                    .collect();
+                print_table(["SKU", "PRODUCT", "ON HAND", "LEDGER"], &rows);
+            }
+            if !check.mismatches.is_empty() {
+                return Err(flagshop::Error::Invalid(format!(
+                    "{} of {} variant(s) have an on-hand that is not the sum of their ledger",
+                    check.mismatches.len(),
+                    check.variants_checked
+                )));
             }
         }
         Command::Media(MediaCommand::Add {
