@@ -88,7 +88,7 @@ pub async fn order(shop: Shared<'_>, number: String) -> Result<Order, CommandErr
 /// The SKU the lab buys one unit of in each scenario.
 #[tauri::command]
 pub async fn lab_sample_sku(shop: Shared<'_>) -> Result<String, CommandError> {
-    on_shop(&shop, |shop| lab::sample_sku(shop)).await
+    on_shop(&shop, lab::sample_sku).await
 }
 
 /// Runs one lab scenario through the real order pipeline.
@@ -99,7 +99,7 @@ pub async fn run_lab_scenario(
 ) -> Result<LabResult, CommandError> {
     let shop: Arc<Shop> = Arc::clone(&shop);
     let client = on_shop(&shop, |shop| shop.stripe_client()).await?;
-    let sku = on_shop(&shop, |shop| lab::sample_sku(shop)).await?;
+    let sku = on_shop(&shop, lab::sample_sku).await?;
     Ok(lab::run(&shop, &client, scenario, &sku).await?)
 }
 
