@@ -15,6 +15,16 @@ if [ -z "${STRIPE_API_BASE:-}" ]; then
   # localstripe takes any test key; these are the demo's own.
   export STRIPE_SECRET_KEY=sk_test_flagshop_demo
   export STRIPE_PUBLISHABLE_KEY=pk_test_flagshop_demo
+  # The emulator delivers its events, signed, to the app's webhook listener.
+  export STRIPE_WEBHOOK_SECRET=whsec_flagshop_demo
+  STRIPE_WEBHOOK_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export STRIPE_WEBHOOK_PORT
+  python3 - <<PY
+import urllib.parse, urllib.request
+form = {"url": "http://127.0.0.1:$STRIPE_WEBHOOK_PORT/", "secret": "$STRIPE_WEBHOOK_SECRET"}
+urllib.request.urlopen("$STRIPE_API_BASE/_config/webhooks/flagshop",
+                       urllib.parse.urlencode(form).encode(), timeout=20)
+PY
   echo "Test payments: local Stripe emulator at $STRIPE_API_BASE"
 fi
 

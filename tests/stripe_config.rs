@@ -43,6 +43,20 @@ fn a_new_shop_points_at_stripe_with_no_keys() {
         shop.stripe_client(),
         Err(Error::Payment(PaymentError::MissingKey))
     ));
+    assert_eq!(shop.stripe_webhook_port().unwrap(), 4242);
+}
+
+#[test]
+fn the_webhook_port_comes_from_the_settings() {
+    let (_dir, shop) = blank_shop();
+    shop.set_setting("stripe.webhook_port", "4343").unwrap();
+    assert_eq!(shop.stripe_webhook_port().unwrap(), 4343);
+    shop.set_setting("stripe.webhook_port", "99999").unwrap();
+    let err = shop.stripe_webhook_port().unwrap_err();
+    assert!(
+        err.to_string().contains("\"99999\" is not a port number"),
+        "{err}"
+    );
 }
 
 #[test]

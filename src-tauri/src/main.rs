@@ -37,6 +37,7 @@ fn main() {
         Err(e) => tracing::warn!(error = %e, "no Stripe configuration; payments are off"),
     }
     catch_up_with_stripe(&shop);
+    listen_for_webhooks(&shop);
 
     let result = tauri::Builder::default()
         .manage(shop)
@@ -116,6 +117,28 @@ fn catch_up_with_stripe(shop: &Arc<Shop>) {
         match flagshop::checkout::sync_events(&shop, &client).await {
             Ok(report) => tracing::info!(?report, "caught up with Stripe"),
             Err(e) => tracing::warn!(error = %e, "could not read the Stripe events"),
+        }
+    });
+}
+
+/// Takes Stripe's webhook deliveries on 127.0.0.1 when a signing secret is configured; each
+/// event goes through the same apply-once handler as the catch-up.
+fn listen_for_webhooks(shop: &Arc<Shop>) {
+    let (Ok(client), Ok(Some(secret)), Ok(port)) = (
+        shop.stripe_client(),
+        shop.stripe_webhook_secret(),
+        shop.stripe_webhook_port(),
+    ) else {
+        return;
+    };
+    let shop = Arc::clone(shop);
+    tauri::async_runtime::spawn(async move {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(listener) => {
+                tracing::info!(port, "taking Stripe webhooks");
+                flagshop::webhooks::serve(listener, shop, client, secret).await;
+            }
+            Err(e) => tracing::warn!(port, error = %e, "cannot take Stripe webhooks"),
         }
     });
 }

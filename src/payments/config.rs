@@ -29,6 +29,10 @@ const WEBHOOK_SECRET: Setting = Setting {
     key: "stripe.webhook_secret",
     env: "STRIPE_WEBHOOK_SECRET",
 };
+const WEBHOOK_PORT: Setting = Setting {
+    key: "stripe.webhook_port",
+    env: "STRIPE_WEBHOOK_PORT",
+};
 const JS_URL: Setting = Setting {
     key: "stripe.js_url",
     env: "STRIPE_JS_URL",
@@ -100,6 +104,17 @@ impl Shop {
         Ok(self
             .stripe_value(&WEBHOOK_SECRET)?
             .map(|(secret, _)| secret))
+    }
+
+    /// The port on 127.0.0.1 where the app takes webhook deliveries (e.g. forwarded by
+    /// `stripe listen --forward-to localhost:PORT`): 4242 unless set.
+    pub fn stripe_webhook_port(&self) -> Result<u16, Error> {
+        match self.stripe_value(&WEBHOOK_PORT)? {
+            None => Ok(4242),
+            Some((port, _)) => port.parse().map_err(|_| {
+                Error::invalid(format!("the webhook port \"{port}\" is not a port number"))
+            }),
+        }
     }
 
     /// The configuration in use, as the owner may see it.

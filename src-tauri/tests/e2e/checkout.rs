@@ -2,27 +2,31 @@
 //! buy the Snake Island flag with the test card (and once more through 3-D Secure), see the
 //! confirmation and the paid order, then run every lab scenario and see the matrix.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
 
 use fantoccini::{Client, Locator};
 
-use crate::{Scenario, call, click, wait_for};
+use crate::{Emulator, Scenario, call, click, wait_for};
 
 const SNAKE_ISLAND: &str = "ukraine-snake-island-flag";
+const WEBHOOK_SECRET: &str = "whsec_flagshop_e2e";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and localstripe; `make test` runs it"]
 async fn shopper_pays_with_test_cards_and_the_owner_runs_the_lab() {
     let stripe = Emulator::start();
     let base = stripe.base_url();
+    // The emulator signs its events and delivers them to the app's webhook listener.
+    let webhook_port = crate::free_port().to_string();
+    stripe.register_webhook(&format!("http://127.0.0.1:{webhook_port}/"), WEBHOOK_SECRET);
     let scenario = Scenario::start_with_env(
         "checkout",
         &[
             ("STRIPE_API_BASE", base.as_str()),
             ("STRIPE_SECRET_KEY", "sk_test_flagshop_e2e"),
             ("STRIPE_PUBLISHABLE_KEY", "pk_test_flagshop_e2e"),
+            ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+            ("STRIPE_WEBHOOK_PORT", webhook_port.as_str()),
         ],
     );
     let client = scenario.launch().await;
@@ -52,6 +56,8 @@ async fn shopper_pays_with_test_cards_and_the_owner_runs_the_lab() {
     wait_for(&client, "the paid order's confirmation", PAID).await;
     scenario.shoot("02-confirmation");
     let number = order_number(&client).await;
+    // Stripe's own word on it arrived too: the payment's events, through the signed webhook.
+    wait_until_an_event_is_applied(scenario.data_dir.path()).await;
 
     // 4. Again with the 3-D Secure card: Stripe.js shows the challenge, the payment resumes.
     add_snake_island_and_check_out(&client).await;
@@ -171,6 +177,25 @@ async fn add_snake_island_and_check_out(client: &Client) {
     .await;
 }
 
+/// The app's shop records each Stripe event it applies; none is polled during this scenario
+/// (the emulator starts empty, so the catch-up at start finds nothing), so one there came by
+/// webhook.
+async fn wait_until_an_event_is_applied(data_dir: &Path) {
+    let shop = flagshop::Shop::open_blank(data_dir).expect("open the app's shop");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while shop
+        .last_stripe_event_time()
+        .expect("read the events")
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Stripe event reached the app's webhook listener"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 async fn fill_details(client: &Client) {
     for (name, value) in [
         ("email", "olena@example.com"),
@@ -217,46 +242,4 @@ async fn order_number(client: &Client) -> String {
         .and_then(|h| h.strip_prefix("#/order/"))
         .expect("the confirmation's address names the order")
         .to_owned()
-}
-
-/// localstripe on a free port, empty, gone when dropped (it exits when its stdin closes).
-struct Emulator {
-    port: u16,
-    process: Child,
-    _stdin: ChildStdin,
-}
-
-impl Emulator {
-    fn start() -> Emulator {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut process = Command::new(root.join(".venv/localstripe/bin/python"))
-            .arg(root.join("scripts/localstripe_server.py"))
-            .args(["--quiet", "--exit-with-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start localstripe (scripts/localstripe.sh installs it)");
-        let stdin = process.stdin.take().expect("piped stdin");
-        let mut line = String::new();
-        BufReader::new(process.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("read localstripe's port");
-        let port = line.trim().parse().expect("localstripe prints its port");
-        Emulator {
-            port,
-            process,
-            _stdin: stdin,
-        }
-    }
-
-    fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
 }

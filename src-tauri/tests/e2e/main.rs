@@ -6,15 +6,16 @@
 //! installs them); `make test` runs it with
 //! `cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1`.
 
-mod checkout;
 mod backoffice;
+mod checkout;
 mod storefront;
 
 use std::fs::File;
 use std::future::Future;
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -145,7 +146,7 @@ pub async fn wait_for(client: &Client, what: &str, script: &str) {
 }
 
 /// A port nobody listens on right now.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("bind an ephemeral port")
@@ -288,6 +289,64 @@ impl Drop for Driver {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// localstripe on a free port, empty, gone when dropped (it exits when its stdin closes).
+pub struct Emulator {
+    port: u16,
+    process: Child,
+    _stdin: ChildStdin,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut process = Command::new(root.join(".venv/localstripe/bin/python"))
+            .arg(root.join("scripts/localstripe_server.py"))
+            .args(["--quiet", "--exit-with-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start localstripe (scripts/localstripe.sh installs it)");
+        let stdin = process.stdin.take().expect("piped stdin");
+        let mut line = String::new();
+        BufReader::new(process.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("read localstripe's port");
+        let port = line.trim().parse().expect("localstripe prints its port");
+        Emulator {
+            port,
+            process,
+            _stdin: stdin,
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Has the emulator deliver its events to `url`, signed with `secret`.
+    pub fn register_webhook(&self, url: &str, secret: &str) {
+        let status = Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sys, urllib.parse, urllib.request\n\
+                 form = urllib.parse.urlencode({'url': sys.argv[2], 'secret': sys.argv[3]})\n\
+                 urllib.request.urlopen(sys.argv[1], form.encode(), timeout=20)",
+            )
+            .arg(format!("{}/_config/webhooks/flagshop", self.base_url()))
+            .args([url, secret])
+            .status()
+            .expect("run python3");
+        assert!(status.success(), "registering the webhook failed");
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
