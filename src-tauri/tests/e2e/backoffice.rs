@@ -132,6 +132,87 @@ async fn owner_changes_a_price_and_receives_stock() {
     )
     .await;
 
+    // An image dropped in goes through the raw-bytes command and comes back through media://;
+    // it gets an alt text, moves first, and goes again.
+    call(
+        "scroll to the gallery",
+        client.execute(
+            "document.querySelector(\"ul[aria-label='Images']\").scrollIntoView({block: 'start'});",
+            vec![],
+        ),
+    )
+    .await;
+    let file = call(
+        "find the file picker",
+        client.find(Locator::Css("input[type='file']")),
+    )
+    .await;
+    let svg = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/images/ch.svg");
+    call("pick an image file", file.send_keys(svg)).await;
+    wait_for(
+        &client,
+        "the imported image in the gallery",
+        "const images = [...document.querySelectorAll(\"ul[aria-label='Images'] img\")];
+         return images.length === 2 && !document.querySelector('progress')
+             && images.every(img => img.complete && img.naturalWidth > 0);",
+    )
+    .await;
+    let alt = call(
+        "find the new image's alt text",
+        client.find(Locator::Css(
+            "ul[aria-label='Images'] li:nth-child(2) input[type='text']",
+        )),
+    )
+    .await;
+    call(
+        "type the alt text",
+        alt.send_keys("Swiss flag, for scale\t"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the alt text saved",
+        "return document.querySelector(\"ul[aria-label='Images'] li:nth-child(2) img\")?.alt
+             === 'Swiss flag, for scale'
+             && !document.querySelector(\"button[aria-label='Move image 2 earlier']\").disabled;",
+    )
+    .await;
+    click(
+        &client,
+        "Move image 2 earlier",
+        Locator::Css("button[aria-label='Move image 2 earlier']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the new image first, with its alt text",
+        "const first = document.querySelector(\"ul[aria-label='Images'] li:first-child\");
+         return first?.querySelector('input').value === 'Swiss flag, for scale'
+             && first.querySelector('img')?.alt === 'Swiss flag, for scale';",
+    )
+    .await;
+    call(
+        "show the gallery",
+        client.execute(
+            "document.querySelector(\"ul[aria-label='Images']\").scrollIntoView({block: 'start'});",
+            vec![],
+        ),
+    )
+    .await;
+    shoot("05-gallery");
+    click(
+        &client,
+        "Remove image 1",
+        Locator::Css("button[aria-label='Remove image 1']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the gallery as it was",
+        "return document.querySelectorAll(\"ul[aria-label='Images'] li\").length === 1;",
+    )
+    .await;
+
     // 3. The store shows the new price (the header's link, back at the top of the page).
     call(
         "scroll to the top",
@@ -157,7 +238,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         "return document.querySelector(\"[data-testid='price']\")?.textContent.trim() === '$41.50';",
     )
     .await;
-    shoot("05-store-price");
+    shoot("06-store-price");
 
     // 4. Inventory: receive 12 with a note; the ledger shows the line.
     click(&client, "the Admin link", Locator::Css("a.admin-link")).await;
@@ -173,7 +254,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         &format!("return !!document.querySelector(\"tr[data-sku='{SKU}']\");"),
     )
     .await;
-    shoot("06-inventory");
+    shoot("07-inventory");
     click(
         &client,
         "the variant's history",
@@ -216,7 +297,7 @@ async fn owner_changes_a_price_and_receives_stock() {
     call("type 12", quantity.send_keys("12")).await;
     let note = call("find the note", client.find(Locator::Css("#adjust-note"))).await;
     call("type the note", note.send_keys("PO 1042")).await;
-    shoot("07-adjust");
+    shoot("08-adjust");
     click(
         &client,
         "Adjust",
@@ -238,7 +319,7 @@ async fn owner_changes_a_price_and_receives_stock() {
         ),
     )
     .await;
-    shoot("08-ledger");
+    shoot("09-ledger");
 
     // 5. The low-stock view.
     click(
@@ -260,7 +341,7 @@ async fn owner_changes_a_price_and_receives_stock() {
              && document.querySelectorAll('tr[data-sku]').length > 0;",
     )
     .await;
-    shoot("09-low-stock");
+    shoot("10-low-stock");
     call("quit the app", client.close()).await;
 }
 
