@@ -29,6 +29,7 @@ fn main() {
             "low_stock",
             "stock_history",
             "adjust_stock",
+            "verify_stock",
         ]),
     ))
     .expect("the Tauri configuration and capabilities are valid");

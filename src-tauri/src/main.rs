@@ -69,6 +69,7 @@ fn main() {
             commands::admin::low_stock,
             commands::admin::stock_history,
             commands::admin::adjust_stock,
+            commands::admin::verify_stock,
         ])
         .run(context);
     if let Err(e) = result {

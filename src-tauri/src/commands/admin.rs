@@ -1,7 +1,9 @@
 //! The back office's commands: the product editor, bulk status changes, product images and
 //! stock. Listing products and reading one reuse the storefront's commands.
 
-use flagshop::{LedgerEntry, Product, ProductEdit, ProductStatus, StockLevel, StockReason};
+use flagshop::{
+    LedgerEntry, Product, ProductEdit, ProductStatus, StockCheck, StockLevel, StockReason,
+};
 use percent_encoding::percent_decode_str;
 use tauri::ipc::{InvokeBody, Request};
 
@@ -110,6 +112,12 @@ pub async fn adjust_stock(
         shop.adjust_stock(&sku, delta, reason, &note)
     })
     .await
+}
+
+/// Recomputes on-hand from the ledger and reports any variant that disagrees; changes nothing.
+#[tauri::command]
+pub async fn verify_stock(shop: Shared<'_>) -> Result<StockCheck, CommandError> {
+    on_shop(&shop, |shop| shop.verify_stock()).await
 }
 
 /// A percent-encoded request header, decoded.

@@ -342,6 +342,22 @@ async fn owner_changes_a_price_and_receives_stock() {
     )
     .await;
     shoot("10-low-stock");
+
+    // 6. Verify stock: every on-hand is the sum of its ledger, the one just received included.
+    click(
+        &client,
+        "Verify stock",
+        Locator::XPath("//button[normalize-space()='Verify stock']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the verification",
+        "return document.querySelector(\"[aria-label='Stock verification']\")
+            ?.textContent.includes('Stock verified.');",
+    )
+    .await;
+    shoot("11-verified");
     call("quit the app", client.close()).await;
 }
 

@@ -7,6 +7,7 @@ import type { LedgerEntry } from './bindings/LedgerEntry';
 import type { Product } from './bindings/Product';
 import type { ProductEdit } from './bindings/ProductEdit';
 import type { ProductStatus } from './bindings/ProductStatus';
+import type { StockCheck } from './bindings/StockCheck';
 import type { StockLevel } from './bindings/StockLevel';
 import type { StockReason } from './bindings/StockReason';
 import type { VariantEdit } from './bindings/VariantEdit';
@@ -24,6 +25,7 @@ interface AdminCommands {
     args: { sku: string; delta: number; reason: StockReason; note: string };
     result: LedgerEntry;
   };
+  verify_stock: { args: Record<string, never>; result: StockCheck };
 }
 
 async function call<C extends keyof AdminCommands>(
@@ -67,6 +69,15 @@ export const adminApi = {
   stockHistory: (sku: string) => call('stock_history', { sku }),
   adjustStock: (sku: string, delta: number, reason: StockReason, note: string) =>
     call('adjust_stock', { sku, delta, reason, note }),
+  verifyStock: () => call('verify_stock', {}),
 };
 
-export type { LedgerEntry, ProductEdit, ProductStatus, StockLevel, StockReason, VariantEdit };
+export type {
+  LedgerEntry,
+  ProductEdit,
+  ProductStatus,
+  StockCheck,
+  StockLevel,
+  StockReason,
+  VariantEdit,
+};

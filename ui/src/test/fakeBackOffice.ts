@@ -16,6 +16,8 @@ export interface FakeBackOffice {
   uploads: unknown[];
   /** When set, an import waits for this before answering (to see its progress). */
   holdImports: Promise<void> | null;
+  /** A SKU whose on-hand verify_stock reports as disagreeing with its ledger. */
+  brokenSku: string | null;
   commands(name: string): Record<string, unknown>[];
 }
 
@@ -27,6 +29,7 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
     failNextSave: null,
     uploads: [],
     holdImports: null,
+    brokenSku: null,
     commands: (name) => fake.calls.filter((c) => c.cmd === name).map((c) => c.args),
   };
   const find = (handle: unknown) => {
@@ -158,6 +161,12 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
           args.handle,
           find(args.handle).images.filter((i) => i.hash !== args.hash),
         );
+      case 'verify_stock': {
+        const mismatches = levels()
+          .filter((l) => l.sku === fake.brokenSku)
+          .map((l) => ({ sku: l.sku, product_title: l.product_title, stored: l.on_hand, from_ledger: l.on_hand - 2 }));
+        return { variants_checked: levels().length, mismatches };
+      }
       case 'stock_levels':
         return levels();
       case 'low_stock':

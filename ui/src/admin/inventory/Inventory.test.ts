@@ -75,4 +75,21 @@ describe('inventory', () => {
       'Cannot remove 9 of "PL-3X5": only 3 available.',
     );
   });
+
+  it('verifies stock against the ledger and names the variants that disagree', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/inventory';
+    render(App);
+    await user.click(await screen.findByRole('button', { name: 'Verify stock' }));
+    expect(await screen.findByRole('status', { name: 'Stock verification' })).toHaveTextContent(
+      'All 6 variants have exactly the stock their ledger adds up to.',
+    );
+    fake.brokenSku = 'PL-3X5';
+    await user.click(screen.getByRole('button', { name: 'Verify stock' }));
+    const result = await screen.findByText(/One variant disagrees/);
+    const table = result.closest('section')!;
+    expect(within(table).getByRole('link', { name: 'PL-3X5' })).toHaveAttribute('href', '#/admin/inventory/PL-3X5');
+    expect(within(table).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Poland Flag', 'PL-3X5', '3', '1']);
+  });
 });
