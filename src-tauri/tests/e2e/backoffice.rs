@@ -1,5 +1,6 @@
-//! The shop owner's path through the back office: the product list, a price changed in the
-//! editor and seen in the store, stock received with a reason and seen in the ledger.
+//! The shop owner's path through the back office: the product list; in the editor a SKU
+//! refused next to its field, an image imported, a price changed and seen in the store; stock
+//! received with a reason and seen in the ledger; the low-stock view; Verify stock.
 
 use fantoccini::{Client, Locator};
 
@@ -26,7 +27,8 @@ async fn owner_changes_a_price_and_receives_stock() {
     wait_for(
         &client,
         "the back office",
-        "return document.querySelector('h1')?.textContent === 'Home';",
+        "return document.querySelector(\"nav[aria-label='Back office'] a[aria-current='page']\")
+            ?.textContent.trim() === 'Home';",
     )
     .await;
     click(

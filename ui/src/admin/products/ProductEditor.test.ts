@@ -106,4 +106,31 @@ describe('product editor', () => {
     expect(preview.querySelector('strong')).toHaveTextContent('stripes');
     expect(preview.querySelector('img')).toBeNull();
   });
+
+  it('adds a new product: the handle follows the title, and saving opens its editor', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/products/new';
+    render(App);
+    await screen.findByRole('heading', { level: 1, name: 'Add product' });
+    expect(screen.getByText('Save the product first, then add its images here.')).toBeInTheDocument();
+    await user.type(input('Title'), 'Poland Flag Deluxe');
+    expect(input('Handle').value).toBe('poland-flag-deluxe');
+    await user.click(screen.getByRole('button', { name: 'Add option' }));
+    await user.type(screen.getByRole('textbox', { name: 'Values, separated by commas' }), '3x5 ft, 5x8 ft');
+    await user.click(screen.getByRole('button', { name: 'Generate variants' }));
+    for (const size of ['3x5 ft', '5x8 ft']) await user.type(input(`Price, ${size}`), '25');
+    await user.click(screen.getAllByRole('button', { name: 'Save' })[0]!);
+    await waitFor(() => expect(window.location.hash).toBe('#/admin/products/poland-flag-deluxe'));
+    const [saved] = fake.commands('save_product');
+    expect(saved).toMatchObject({
+      handle: null,
+      edit: { handle: 'poland-flag-deluxe', title: 'Poland Flag Deluxe', status: 'draft', options: ['Size'] },
+    });
+    const edit = saved!.edit as { variants: { sku: string; price: number }[] };
+    expect(edit.variants.map((v) => [v.sku, v.price])).toEqual([
+      ['POL-DEL-3X5', 2500],
+      ['POL-DEL-5X8', 2500],
+    ]);
+  });
 });
