@@ -499,3 +499,43 @@ fn a_checkout_killed_mid_payment_leaves_a_consistent_shop_that_releases_the_stoc
         .sum();
     assert_eq!(ledger, 5);
 }
+
+/// The storefront's path: Stripe.js (here, the emulator's stand-in) tokenises the card in the
+/// page with the publishable key, and the app pays with the token's card id.
+#[test]
+fn a_card_tokenised_in_the_page_pays_and_the_order_names_the_card() {
+    let (_dir, shop, stripe) = setup();
+    let form = "key=pk_test_page&card[number]=4242424242424242&card[exp_month]=12\
+                &card[exp_year]=2034&card[cvc]=123";
+    let port = stripe
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, body) = common::localstripe::http(port, "POST", "/v1/tokens", Some(form)).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let card_id = token["card"]["id"].as_str().unwrap();
+    assert!(card_id.starts_with("card_"), "{token}");
+
+    let order = shop
+        .place_order(&[("PL".into(), 1)], &buyer(), None)
+        .unwrap();
+    let paid = runtime()
+        .block_on(checkout::pay(
+            &shop,
+            &stripe.client(),
+            &order.number,
+            card_id,
+        ))
+        .unwrap();
+    assert_eq!(paid.payment_status, PaymentStatus::Paid);
+    assert_eq!(paid.card_last4.as_deref(), Some("4242"));
+    assert_eq!(
+        paid.card_brand.as_deref().map(str::to_lowercase).as_deref(),
+        Some("visa")
+    );
+    assert_eq!(stock(&shop), (4, 0, 4));
+}

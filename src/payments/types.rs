@@ -294,7 +294,12 @@ fn id_of(field: Option<&Value>) -> Option<String> {
 }
 
 fn card_of(payment_method: Option<&Value>) -> Option<CardSummary> {
-    payment_method?.get("card").and_then(card_summary)
+    let payment_method = payment_method?;
+    // A PaymentMethod nests its card; a Card (tokenised by Stripe.js in the page) is the card.
+    match payment_method.get("object").and_then(Value::as_str) {
+        Some("card") => card_summary(payment_method),
+        _ => payment_method.get("card").and_then(card_summary),
+    }
 }
 
 fn card_summary(card: &Value) -> Option<CardSummary> {
