@@ -565,14 +565,28 @@ impl Shop {
             Some(_) => return Err(Error::invalid("the page cursor belongs to another query")),
             None => (None, None, 0),
         };
-        // Search hits come from FTS5 with their bm25 rank (lower is better); title, tags and
-        // SKUs weigh more than the description. Without a search every product is a "hit".
-        let hits = if search.is_some() {
-            "SELECT rowid AS id, bm25(product_search, 10.0, 1.0, 5.0, 8.0, 3.0) AS rank
-             FROM product_search WHERE product_search MATCH ?1"
+        // Products come from FTS5 when searching, ordered by bm25 rank (lower is better; title,
+        // tags and SKUs weigh more than the description), else from the products table in title
+        // order, which its title index gives without sorting.
+        let (source, rank, order, after) = if search.is_some() {
+            (
+                "(SELECT rowid AS id, bm25(product_search, 10.0, 1.0, 5.0, 8.0, 3.0) AS rank
+                  FROM product_search WHERE product_search MATCH ?1) hits
+                 JOIN products p ON p.id = hits.id",
+                "hits.rank",
+                "hits.rank, p.id",
+                "AND hits.rank >= ?7 AND (hits.rank > ?7 OR p.id > ?8)",
+            )
         } else {
-            "SELECT id, 0.0 AS rank FROM products WHERE ?1 IS NULL"
+            (
+                "products p",
+                "0.0",
+                "p.title COLLATE NOCASE, p.id",
+                // Written so that SQLite seeks the title index to the cursor.
+                "AND p.title COLLATE NOCASE >= ?9 AND (p.title COLLATE NOCASE > ?9 OR p.id > ?8)",
+            )
         };
+        let after = if cursor_given { after } else { "" };
         let filters = "(?2 IS NULL OR p.status = ?2)
                AND (?3 IS NULL OR EXISTS (
                      SELECT 1 FROM collection_products cp JOIN collections c ON c.id = cp.collection_id
@@ -583,26 +597,28 @@ impl Shop {
                      SELECT 1 FROM variants v2 WHERE v2.product_id = p.id
                        AND (?5 IS NULL OR v2.price_minor >= ?5)
                        AND (?6 IS NULL OR v2.price_minor <= ?6)))";
+        // The page's products first, then their prices and stock: summing the variants of
+        // every matching product before the LIMIT took a second at 10,000 products. CROSS JOIN
+        // keeps the page as the outer loop.
         let sql = format!(
-            "WITH hits AS MATERIALIZED ({hits})
+            "WITH page AS MATERIALIZED (
+                 SELECT p.id, {rank} AS rank FROM {source}
+                 WHERE {filters} {after}
+                 ORDER BY {order}
+                 LIMIT ?10)
              SELECT p.id, p.handle, p.title, p.vendor, p.product_type, p.status,
                     min(v.price_minor), max(v.price_minor), min(v.currency), count(v.id),
                     coalesce(sum(s.on_hand), 0), coalesce(sum(max(s.available, 0)), 0),
                     coalesce(max(s.available > 0 AND s.available <= v.low_stock_threshold), 0),
-                    hits.rank
-             FROM hits
-             JOIN products p ON p.id = hits.id
+                    page.rank
+             FROM page
+             CROSS JOIN products p ON p.id = page.id
              LEFT JOIN variants v ON v.product_id = p.id
              LEFT JOIN variant_stock s ON s.variant_id = v.id
-             WHERE {filters}
-               AND (?7 IS NULL OR hits.rank > ?7 OR (hits.rank = ?7 AND p.id > ?8))
-               AND (?9 IS NULL OR p.title > ?9 COLLATE NOCASE
-                    OR (p.title = ?9 COLLATE NOCASE AND p.id > ?8))
              GROUP BY p.id
-             ORDER BY {order}
-             LIMIT ?10",
-            order = if search.is_some() {
-                "hits.rank, p.id"
+             ORDER BY {outer_order}",
+            outer_order = if search.is_some() {
+                "page.rank, p.id"
             } else {
                 "p.title COLLATE NOCASE, p.id"
             },
@@ -619,10 +635,7 @@ impl Shop {
         let total = if cursor_given {
             None
         } else {
-            let count = format!(
-                "WITH hits AS MATERIALIZED ({hits})
-                 SELECT count(*) FROM hits JOIN products p ON p.id = hits.id WHERE {filters}"
-            );
+            let count = format!("SELECT count(*) FROM {source} WHERE {filters}");
             Some(
                 conn.prepare_cached(&count)?
                     .query_row(filter_params, |row| row.get(0))?,
