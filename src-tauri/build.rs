@@ -17,6 +17,7 @@ fn main() {
             "pay_order",
             "refresh_payment",
             "order",
+            "sync_stripe",
             "lab_sample_sku",
             "run_lab_scenario",
             "save_product",

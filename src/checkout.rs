@@ -299,7 +299,8 @@ async fn record_stripe_refunds(
 }
 
 /// What [`sync_events`] did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncReport {
     /// Events listed by the server.
     pub seen: usize,

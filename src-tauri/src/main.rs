@@ -57,6 +57,7 @@ fn main() {
             commands::checkout::pay_order,
             commands::checkout::refresh_payment,
             commands::checkout::order,
+            commands::checkout::sync_stripe,
             commands::checkout::lab_sample_sku,
             commands::checkout::run_lab_scenario,
             commands::admin::save_product,

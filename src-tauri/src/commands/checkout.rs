@@ -85,6 +85,14 @@ pub async fn order(shop: Shared<'_>, number: String) -> Result<Order, CommandErr
     on_shop(&shop, move |shop| shop.order(&number)).await
 }
 
+/// Applies the Stripe events since the last one seen, each once (the owner's "check now").
+#[tauri::command]
+pub async fn sync_stripe(shop: Shared<'_>) -> Result<checkout::SyncReport, CommandError> {
+    let shop = Arc::clone(&shop);
+    let client = on_shop(&shop, |shop| shop.stripe_client()).await?;
+    Ok(checkout::sync_events(&shop, &client).await?)
+}
+
 /// The SKU the lab buys one unit of in each scenario.
 #[tauri::command]
 pub async fn lab_sample_sku(shop: Shared<'_>) -> Result<String, CommandError> {

@@ -16,6 +16,7 @@ import type { Order } from './bindings/Order';
 import type { PaymentStep } from './bindings/PaymentStep';
 import type { ShopInfo } from './bindings/ShopInfo';
 import type { StripeStatus } from './bindings/StripeStatus';
+import type { SyncReport } from './bindings/SyncReport';
 import type { Totals } from './bindings/Totals';
 
 /**
@@ -74,6 +75,7 @@ interface Commands {
   pay_order: { args: { number: string; paymentMethod: string }; result: PaymentStep };
   refresh_payment: { args: { number: string }; result: Order };
   order: { args: { number: string }; result: Order };
+  sync_stripe: { args: Record<string, never>; result: SyncReport };
   lab_sample_sku: { args: Record<string, never>; result: string };
   run_lab_scenario: { args: { scenario: LabScenario }; result: LabResult };
 }
@@ -107,12 +109,22 @@ export const api = {
     call('pay_order', { number, paymentMethod }),
   refreshPayment: (number: string) => call('refresh_payment', { number }),
   order: (number: string) => call('order', { number }),
+  syncStripe: () => call('sync_stripe', {}),
   labSampleSku: () => call('lab_sample_sku', {}),
   runLabScenario: (scenario: LabScenario) => call('run_lab_scenario', { scenario }),
 };
 
 export type { Cart, Collection, Product, ProductPage, ProductQuery, ShopInfo };
-export type { CustomerDetails, LabResult, LabScenario, Order, PaymentStep, StripeStatus, Totals };
+export type {
+  CustomerDetails,
+  LabResult,
+  LabScenario,
+  Order,
+  PaymentStep,
+  StripeStatus,
+  SyncReport,
+  Totals,
+};
 export type { CartLine } from './bindings/CartLine';
 export type { ProductImage } from './bindings/ProductImage';
 export type { ProductSummary } from './bindings/ProductSummary';

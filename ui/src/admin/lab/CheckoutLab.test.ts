@@ -84,6 +84,19 @@ describe('checkout lab', () => {
     expect(row('three_d_secure_failed')).toHaveTextContent('Failed · stock unchanged');
   });
 
+  it('asks Stripe for missed events on demand', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'stripe_status') return emulatorStatus;
+      if (cmd === 'lab_sample_sku') return 'UA-SNK-3X5-POL';
+      if (cmd === 'sync_stripe') return { seen: 3, applied: 1 };
+      throw { code: 'internal', message: `unexpected ${cmd}` };
+    });
+    const user = userEvent.setup();
+    render(CheckoutLab);
+    await user.click(await screen.findByRole('button', { name: 'Check Stripe for missed events' }));
+    expect(await screen.findByTestId('sync-report')).toHaveTextContent('3 events seen, 1 applied');
+  });
+
   it('asks for a test key before anything can run', async () => {
     mockIPC((cmd) => {
       if (cmd === 'stripe_status') return { ...emulatorStatus, secret_key_masked: null, ready: false };
