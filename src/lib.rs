@@ -18,6 +18,7 @@ mod orders;
 pub mod payments;
 mod pricing;
 mod reports;
+mod settings;
 mod shop;
 pub mod webhooks;
 
@@ -38,4 +39,8 @@ pub use orders::{
 };
 pub use pricing::{PricingRules, ShippingRate, Totals};
 pub use reports::{CHART_DAYS, DailySales, Dashboard};
+pub use settings::{
+    DiscountCodeForm, DiscountCodeInfo, DiscountState, PricingForm, ShippingRateForm,
+    StoreSettings, StoreSettingsUpdate,
+};
 pub use shop::{Shop, ShopInfo, default_data_dir};

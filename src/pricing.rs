@@ -150,6 +150,53 @@ fn shipping_for(rules: &PricingRules, country: &str) -> Result<i64, Error> {
         .ok_or_else(|| Error::invalid(format!("the shop does not ship to {country}")))
 }
 
+/// A percentage as the owner types it (`"8.25"`, `"20"`, `"7.5 %"`) in basis points, with integer
+/// maths only. Fails for anything but a plain number from 0 to 100 with at most two decimals
+/// (0.01 % is one basis point, the finest step a rate has).
+pub fn parse_percent(input: &str) -> Result<i64, String> {
+    let text = input.trim().trim_end_matches('%').trim_end();
+    if text.is_empty() {
+        return Err("enter a percentage such as 8.25 (0 for none)".to_owned());
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
+        return Err(format!(
+            "\"{}\" is not a percentage: type a number such as 8.25",
+            input.trim()
+        ));
+    }
+    if fraction.len() > 2 {
+        return Err(format!(
+            "\"{}\" has too many decimals: 0.01 % is the smallest step",
+            input.trim()
+        ));
+    }
+    // More than three digits before the point is over 100 % whatever they are.
+    if whole.trim_start_matches('0').len() > 3 {
+        return Err("a percentage cannot be more than 100".to_owned());
+    }
+    let whole: i64 = whole.parse().unwrap_or(0);
+    let fraction: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
+    let bps = whole * 100 + fraction;
+    if bps > BPS {
+        return Err("a percentage cannot be more than 100".to_owned());
+    }
+    Ok(bps)
+}
+
+/// Basis points as the percentage the owner typed: 825 → `"8.25"`, 2000 → `"20"`, 750 → `"7.5"`.
+pub fn format_percent(bps: i64) -> String {
+    let sign = if bps < 0 { "-" } else { "" };
+    let bps = bps.unsigned_abs();
+    let (whole, fraction) = (bps / 100, bps % 100);
+    match fraction {
+        0 => format!("{sign}{whole}"),
+        f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+        f => format!("{sign}{whole}.{f:02}"),
+    }
+}
+
 /// `n / d` rounded half away from zero; `d > 0`. The result fits in i64 because it is at most
 /// the amount it is a fraction of.
 fn round_div(n: i128, d: i128) -> i64 {
@@ -271,7 +318,52 @@ mod tests {
         assert!(totals(&rules(0, false), usd(1), Some(Discount::Percent(-1)), "US").is_err());
     }
 
+    #[test]
+    fn percentages_are_read_with_integer_maths() {
+        assert_eq!(parse_percent("8.25"), Ok(825));
+        assert_eq!(parse_percent(" 20 % "), Ok(2000));
+        assert_eq!(parse_percent("7.5"), Ok(750));
+        assert_eq!(parse_percent("0.01"), Ok(1));
+        assert_eq!(parse_percent("100"), Ok(10_000));
+        assert_eq!(parse_percent("0"), Ok(0));
+        // 0.07 is not exactly representable as a float; here it is exactly 7 bps.
+        assert_eq!(parse_percent("0.07"), Ok(7));
+        assert_eq!(parse_percent("008.10"), Ok(810));
+    }
+
+    #[test]
+    fn malformed_or_out_of_range_percentages_are_refused_with_a_reason() {
+        for (input, reason) in [
+            ("", "enter a percentage"),
+            ("abc", "not a percentage"),
+            ("-5", "not a percentage"),
+            ("8,25", "not a percentage"),
+            ("8.", "not a percentage"),
+            ("1e2", "not a percentage"),
+            ("8.255", "too many decimals"),
+            ("100.01", "more than 100"),
+            ("99999999999999999999", "more than 100"),
+        ] {
+            let err = parse_percent(input).unwrap_err();
+            assert!(err.contains(reason), "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn percentages_are_shown_without_needless_zeros() {
+        assert_eq!(format_percent(825), "8.25");
+        assert_eq!(format_percent(2000), "20");
+        assert_eq!(format_percent(750), "7.5");
+        assert_eq!(format_percent(5), "0.05");
+        assert_eq!(format_percent(0), "0");
+    }
+
     proptest! {
+        #[test]
+        fn percentages_round_trip(bps in 0_i64..=10_000) {
+            prop_assert_eq!(parse_percent(&format_percent(bps)), Ok(bps));
+        }
+
         #[test]
         fn totals_always_add_up(goods in 0_i64..10_000_000, bps in 0_i64..=10_000,
                                 off in 0_i64..=10_000, inclusive: bool, fixed: bool) {

@@ -67,7 +67,9 @@ pub struct StripeStatus {
     pub secret_key_source: Option<ConfigSource>,
     /// Publishable keys are public by design: Stripe.js needs it in the page.
     pub publishable_key: Option<String>,
+    pub publishable_key_source: Option<ConfigSource>,
     pub webhook_secret_set: bool,
+    pub webhook_secret_source: Option<ConfigSource>,
     /// Where the storefront loads Stripe.js from.
     pub js_url: String,
     /// True when payments can be taken: a secret and a publishable key are set.
@@ -122,7 +124,10 @@ impl Shop {
         let (api_base, api_base_source) = self.stripe_api_base()?;
         let emulator = api_base != DEFAULT_API_BASE;
         let secret = self.stripe_value(&SECRET_KEY)?;
-        let publishable_key = self.stripe_value(&PUBLISHABLE_KEY)?.map(|(key, _)| key);
+        let publishable = self.stripe_value(&PUBLISHABLE_KEY)?;
+        let webhook_secret_source = self
+            .stripe_value(&WEBHOOK_SECRET)?
+            .map(|(_, source)| source);
         let js_url = match self.stripe_value(&JS_URL)? {
             Some((url, _)) => url,
             // localstripe serves its stand-in for Stripe.js under the same path as Stripe's.
@@ -130,14 +135,16 @@ impl Shop {
             None => "https://js.stripe.com/v3/".to_owned(),
         };
         Ok(StripeStatus {
-            ready: secret.is_some() && publishable_key.is_some(),
+            ready: secret.is_some() && publishable.is_some(),
             api_base,
             api_base_source,
             emulator,
             secret_key_masked: secret.as_ref().map(|(key, _)| mask(key)),
             secret_key_source: secret.map(|(_, source)| source),
-            publishable_key,
-            webhook_secret_set: self.stripe_value(&WEBHOOK_SECRET)?.is_some(),
+            publishable_key_source: publishable.as_ref().map(|(_, source)| *source),
+            publishable_key: publishable.map(|(key, _)| key),
+            webhook_secret_set: webhook_secret_source.is_some(),
+            webhook_secret_source,
             js_url,
         })
     }

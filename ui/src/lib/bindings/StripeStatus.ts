@@ -16,7 +16,7 @@ secret_key_masked: string | null, secret_key_source: ConfigSource | null,
 /**
  * Publishable keys are public by design: Stripe.js needs it in the page.
  */
-publishable_key: string | null, webhook_secret_set: boolean, 
+publishable_key: string | null, publishable_key_source: ConfigSource | null, webhook_secret_set: boolean, webhook_secret_source: ConfigSource | null, 
 /**
  * Where the storefront loads Stripe.js from.
  */
