@@ -31,6 +31,17 @@ fn main() {
             "stock_history",
             "adjust_stock",
             "verify_stock",
+            "store_settings",
+            "save_store_settings",
+            "pricing_settings",
+            "save_pricing_settings",
+            "discount_codes",
+            "save_discount_code",
+            "end_discount_code",
+            "delete_discount_code",
+            "stripe_settings",
+            "save_stripe_settings",
+            "test_stripe_connection",
         ]),
     ))
     .expect("the Tauri configuration and capabilities are valid");

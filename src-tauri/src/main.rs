@@ -71,6 +71,17 @@ fn main() {
             commands::admin::stock_history,
             commands::admin::adjust_stock,
             commands::admin::verify_stock,
+            commands::settings::store_settings,
+            commands::settings::save_store_settings,
+            commands::settings::pricing_settings,
+            commands::settings::save_pricing_settings,
+            commands::settings::discount_codes,
+            commands::settings::save_discount_code,
+            commands::settings::end_discount_code,
+            commands::settings::delete_discount_code,
+            commands::settings::stripe_settings,
+            commands::settings::save_stripe_settings,
+            commands::settings::test_stripe_connection,
         ])
         .run(context);
     if let Err(e) = result {

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod checkout;
+pub mod settings;
 pub mod storefront;
 
 use std::sync::Arc;

@@ -8,6 +8,7 @@
 
 mod backoffice;
 mod checkout;
+mod settings;
 mod storefront;
 
 use std::fs::File;

@@ -1,0 +1,71 @@
+// The Settings screen's door to the shell, beside the storefront's (./api) and the back
+// office's (./adminApi): the same error handling, typed with the generated bindings. Stripe
+// secrets only travel in (StripeConfigUpdate); what comes back is a StripeStatus, masked.
+import { invoke } from '@tauri-apps/api/core';
+
+import { toApiError } from './api';
+import type { ConfigSource } from './bindings/ConfigSource';
+import type { DiscountCodeForm } from './bindings/DiscountCodeForm';
+import type { DiscountCodeInfo } from './bindings/DiscountCodeInfo';
+import type { DiscountState } from './bindings/DiscountState';
+import type { PricingForm } from './bindings/PricingForm';
+import type { ShippingRateForm } from './bindings/ShippingRateForm';
+import type { StoreSettings } from './bindings/StoreSettings';
+import type { StoreSettingsUpdate } from './bindings/StoreSettingsUpdate';
+import type { StripeConfigUpdate } from './bindings/StripeConfigUpdate';
+import type { StripeStatus } from './bindings/StripeStatus';
+
+interface SettingsCommands {
+  store_settings: { args: Record<string, never>; result: StoreSettings };
+  save_store_settings: { args: { update: StoreSettingsUpdate }; result: StoreSettings };
+  pricing_settings: { args: Record<string, never>; result: PricingForm };
+  save_pricing_settings: { args: { form: PricingForm }; result: PricingForm };
+  discount_codes: { args: Record<string, never>; result: DiscountCodeInfo[] };
+  save_discount_code: { args: { form: DiscountCodeForm; new: boolean }; result: DiscountCodeInfo[] };
+  end_discount_code: { args: { code: string }; result: DiscountCodeInfo[] };
+  delete_discount_code: { args: { code: string }; result: DiscountCodeInfo[] };
+  stripe_settings: { args: Record<string, never>; result: StripeStatus };
+  save_stripe_settings: { args: { update: StripeConfigUpdate }; result: StripeStatus };
+  test_stripe_connection: { args: Record<string, never>; result: string };
+}
+
+async function call<C extends keyof SettingsCommands>(
+  command: C,
+  args: SettingsCommands[C]['args'],
+): Promise<SettingsCommands[C]['result']> {
+  try {
+    return await invoke<SettingsCommands[C]['result']>(command, args);
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+export const settingsApi = {
+  store: () => call('store_settings', {}),
+  saveStore: (update: StoreSettingsUpdate) => call('save_store_settings', { update }),
+  pricing: () => call('pricing_settings', {}),
+  savePricing: (form: PricingForm) => call('save_pricing_settings', { form }),
+  discountCodes: () => call('discount_codes', {}),
+  /** Saves a code (`isNew`: refused if it exists) and returns every code. */
+  saveDiscountCode: (form: DiscountCodeForm, isNew: boolean) =>
+    call('save_discount_code', { form, new: isNew }),
+  endDiscountCode: (code: string) => call('end_discount_code', { code }),
+  deleteDiscountCode: (code: string) => call('delete_discount_code', { code }),
+  stripe: () => call('stripe_settings', {}),
+  saveStripe: (update: StripeConfigUpdate) => call('save_stripe_settings', { update }),
+  /** What the Stripe server said, in a sentence; throws an ApiError when it refused or was unreachable. */
+  testStripeConnection: () => call('test_stripe_connection', {}),
+};
+
+export type {
+  ConfigSource,
+  DiscountCodeForm,
+  DiscountCodeInfo,
+  DiscountState,
+  PricingForm,
+  ShippingRateForm,
+  StoreSettings,
+  StoreSettingsUpdate,
+  StripeConfigUpdate,
+  StripeStatus,
+};
