@@ -76,8 +76,9 @@ describe('the product form', () => {
       { name: 'Size', values: '3x5 ft' },
       { name: 'Material', values: 'Nylon, Polyester' },
     ];
-    form.variants = generateMatrix(form, 'CI');
+    form.variants = generateMatrix(form, 'CI', '3');
     expect(form.variants.map((v) => v.sku)).toEqual(['CI-3X5-NYLO', 'CI-3X5-POLY']);
+    expect(form.variants.map((v) => v.threshold)).toEqual(['3', '3']);
     for (const row of form.variants) row.price = '25';
     expect(toEdit(form, 'USD').edit?.variants.map((v) => v.price)).toEqual([2500, 2500]);
   });

@@ -141,9 +141,10 @@ function combinations(lists: string[][]): string[][] {
 /**
  * The variants for every combination of the option values (size × material …), in order:
  * a row that exists for a combination is kept as it is; new ones copy the first row's price
- * and weight and get a suggested SKU.
+ * and weight and get a suggested SKU. The first rows of a new product start at the shop's
+ * low-stock threshold (`lowStockDefault`, from Settings).
  */
-export function generateMatrix(form: ProductForm, skuPrefix: string): VariantRow[] {
+export function generateMatrix(form: ProductForm, skuPrefix: string, lowStockDefault = '5'): VariantRow[] {
   const lists = form.options.map((o) => splitList(o.values));
   if (lists.length === 0 || lists.some((l) => l.length === 0)) return form.variants;
   const template = form.variants[0];
@@ -159,7 +160,7 @@ export function generateMatrix(form: ProductForm, skuPrefix: string): VariantRow
         compareAt: template?.compareAt ?? '',
         barcode: '',
         weight: template?.weight ?? '0',
-        threshold: template?.threshold ?? '5',
+        threshold: template?.threshold ?? lowStockDefault,
         onHand: 0,
       },
   );
