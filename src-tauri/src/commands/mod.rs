@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod checkout;
+pub mod orders;
 pub mod settings;
 pub mod storefront;
 
@@ -37,6 +38,8 @@ pub enum ErrorCode {
     NotForSale,
     QuantityUnavailable,
     UnknownImage,
+    UnknownOrder,
+    UnknownCustomer,
     Invalid,
     /// The order cannot make this move (e.g. fulfil before it is paid): the message says why.
     Forbidden,
@@ -58,6 +61,8 @@ impl From<flagshop::Error> for CommandError {
                 ErrorCode::QuantityUnavailable
             }
             E::UnknownImage(_) => ErrorCode::UnknownImage,
+            E::UnknownOrder(_) => ErrorCode::UnknownOrder,
+            E::UnknownCustomer(_) => ErrorCode::UnknownCustomer,
             E::Invalid(_)
             | E::InvalidField { .. }
             | E::DuplicateSku(_)
