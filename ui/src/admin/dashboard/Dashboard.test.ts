@@ -1,0 +1,57 @@
+import { render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import App from '../../App.svelte';
+import { installFakeOrders } from '../../test/fakeOrders';
+
+// jsdom draws no canvas: stand in for uPlot and keep what it was given.
+const charts = vi.hoisted(() => [] as { data: number[][]; destroyed: boolean }[]);
+vi.mock('uplot', () => ({
+  default: class {
+    chart: { data: number[][]; destroyed: boolean };
+    constructor(_opts: unknown, data: number[][]) {
+      this.chart = { data, destroyed: false };
+      charts.push(this.chart);
+    }
+    setSize() {}
+    destroy() {
+      this.chart.destroyed = true;
+    }
+  },
+}));
+
+describe('dashboard', () => {
+  beforeEach(() => {
+    vi.stubGlobal(
+      'ResizeObserver',
+      class {
+        observe() {}
+        disconnect() {}
+      },
+    );
+    vi.stubGlobal('matchMedia', () => ({ addEventListener() {}, removeEventListener() {} }));
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it("shows the day's and month's sales, what waits, what runs low, and 30 days of sales", async () => {
+    installFakeOrders();
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    expect(await screen.findByTestId('sales-today')).toHaveTextContent('$44.00');
+    expect(screen.getByTestId('sales-month')).toHaveTextContent('$128.00');
+    expect(screen.getByTestId('to-fulfil')).toHaveTextContent('1');
+    expect(screen.getByTestId('low-stock')).toHaveTextContent('2');
+    expect(screen.getByTestId('sales-30-days')).toHaveTextContent('$440.00');
+    expect(screen.getByRole('link', { name: 'Orders to fulfil' })).toHaveAttribute('href', '#/admin/orders');
+    await waitFor(() => expect(charts).toHaveLength(1));
+    const chart = charts[0]!;
+    expect(chart.data[0]).toHaveLength(30);
+    expect(chart.data[0]![0]).toBe(Date.UTC(2026, 9, 29) / 1000);
+    expect(chart.data[1]!.slice(0, 4)).toEqual([44, 0, 0, 44]);
+    // The same figures, in words, for screen readers.
+    expect(screen.getByRole('table', { name: 'Sales per day' })).toBeInTheDocument();
+  });
+});

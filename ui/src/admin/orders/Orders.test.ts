@@ -1,0 +1,258 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+
+import App from '../../App.svelte';
+import { installFakeOrders } from '../../test/fakeOrders';
+import { eventLabel, eventText, refundAmount } from './orders';
+
+describe('refund amounts', () => {
+  it('become minor units with integer maths, within what is left', () => {
+    expect(refundAmount('10.50', 'USD', 4400)).toEqual({ amount: 1050 });
+    expect(refundAmount(' $44 ', 'USD', 4400)).toEqual({ amount: 4400 });
+    expect(refundAmount('0.29', 'USD', 4400)).toEqual({ amount: 29 });
+    expect(refundAmount('1,000', 'JPY', 5000)).toEqual({ amount: 1000 });
+    expect(refundAmount('44.01', 'USD', 4400)).toEqual({ error: 'At most $44.00 is left to refund.' });
+    expect(refundAmount('0', 'USD', 4400)).toEqual({ error: 'The amount must be more than zero.' });
+    expect(refundAmount('', 'USD', 4400)).toEqual({ error: 'Type the amount to refund.' });
+    expect(refundAmount('1.005', 'USD', 4400)).toEqual({ error: 'Type an amount such as 12.50.' });
+    expect(refundAmount('-5', 'USD', 4400)).toHaveProperty('error');
+    expect(refundAmount('ten', 'USD', 4400)).toHaveProperty('error');
+  });
+
+  it('timeline kinds read as words', () => {
+    expect(eventLabel('payment_failed')).toBe('Payment failed');
+    expect(eventLabel('something_new')).toBe('Something new');
+    expect(eventText('note', 'Gift wrap')).toBe('Note · Gift wrap');
+    expect(eventText('refunded', 'Refunded 10.00 USD (re_1)')).toBe('Refunded 10.00 USD (re_1)');
+  });
+});
+
+function rows(): string[] {
+  return screen
+    .getAllByRole('row')
+    .slice(1)
+    .map((r) => r.getAttribute('data-number') ?? '');
+}
+
+describe('order list', () => {
+  it('shows each order with its payment and fulfilment badges, linking to the detail', async () => {
+    installFakeOrders();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    const row = (await screen.findByRole('link', { name: '#1003' })).closest('tr')!;
+    expect(within(row).getByText('Awaiting authentication')).toBeInTheDocument();
+    expect(within(row).getByText('Unfulfilled')).toBeInTheDocument();
+    expect(within(row).getByText('Taras Shevchenko')).toBeInTheDocument();
+    expect(within(row).getByText('$44.00')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: '#1002' })).toHaveAttribute('href', '#/admin/orders/1002');
+    expect(rows()).toEqual(['1003', '1002', '1001']);
+  });
+
+  it('filters by payment status, fulfilment status, date and text', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    await screen.findByRole('link', { name: '#1003' });
+
+    await user.selectOptions(screen.getByLabelText('Payment'), 'paid');
+    await screen.findByText('2 orders');
+    expect(rows()).toEqual(['1002', '1001']);
+
+    await user.selectOptions(screen.getByLabelText('Fulfilment'), 'unfulfilled');
+    await screen.findByText('1 order');
+    expect(rows()).toEqual(['1001']);
+    expect(fake.commands('search_orders').at(-1)).toEqual({
+      query: {
+        text: null,
+        payment_status: 'paid',
+        fulfillment_status: 'unfulfilled',
+        placed_from: null,
+        placed_to: null,
+      },
+    });
+
+    await user.click(screen.getByRole('button', { name: 'Clear' }));
+    await screen.findByText('3 orders');
+    await user.type(screen.getByLabelText('Placed from'), '2026-11-23');
+    await screen.findByText('2 orders');
+    expect(rows()).toEqual(['1003', '1002']);
+
+    await user.click(screen.getByRole('button', { name: 'Clear' }));
+    await user.type(screen.getByLabelText('Search'), 'taras');
+    await screen.findByText('1 order');
+    expect(rows()).toEqual(['1003']);
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { text: 'taras' } });
+  });
+
+  it('says so when nothing matches', async () => {
+    installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    await screen.findByRole('link', { name: '#1003' });
+    await user.selectOptions(screen.getByLabelText('Payment'), 'voided');
+    expect(await screen.findByRole('heading', { name: 'No orders match' })).toBeInTheDocument();
+  });
+});
+
+/** Opens the order's page and waits for it (not the page of the test before). */
+async function openOrder(number: string) {
+  window.location.hash = `#/admin/orders/${number}`;
+  const result = render(App);
+  await screen.findByRole('heading', { name: `#${number}` });
+  return result;
+}
+
+describe('order detail', () => {
+  it('shows the lines, totals, customer, card and PaymentIntent, and the timeline newest first', async () => {
+    installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1001');
+    expect(screen.getByTestId('payment-status')).toHaveTextContent('Paid');
+    expect(screen.getByText('Ukraine Snake Island Flag', { selector: '.line-title' })).toBeInTheDocument();
+    expect(screen.getByTestId('card')).toHaveTextContent('visa •••• 4242');
+    expect(screen.getByTestId('payment-intent')).toHaveTextContent('pi_1001');
+    expect(screen.getByRole('link', { name: 'Olena Buyer' })).toHaveAttribute(
+      'href',
+      '#/admin/customers/olena%40example.com',
+    );
+    const kinds = () =>
+      within(screen.getByTestId('timeline'))
+        .getAllByRole('listitem')
+        .map((li) => li.querySelector('p')?.dataset.kind);
+    expect(kinds()).toEqual(['paid', 'payment_attempt', 'placed']);
+    await user.click(screen.getByRole('button', { name: 'Newest first' }));
+    expect(kinds()).toEqual(['placed', 'payment_attempt', 'paid']);
+  });
+
+  it('fulfils with a carrier and tracking number', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1001');
+    await user.click(await screen.findByRole('button', { name: 'Fulfil items' }));
+    const dialog = screen.getByRole('dialog', { name: 'Fulfil items' });
+    await user.type(within(dialog).getByLabelText('Tracking number'), 'UA123456789');
+    await user.type(within(dialog).getByLabelText('Carrier'), 'Ukrposhta');
+    await user.click(within(dialog).getByRole('button', { name: 'Fulfil items' }));
+    expect(fake.commands('fulfil_order')).toEqual([
+      { number: '1001', carrier: 'Ukrposhta', tracking: 'UA123456789' },
+    ]);
+    expect(await screen.findByTestId('tracking')).toHaveTextContent('Shipped with Ukrposhta · tracking UA123456789');
+    expect(screen.getByTestId('fulfilment-status')).toHaveTextContent('Fulfilled');
+  });
+
+  it('shows the reason when the core refuses a transition', async () => {
+    installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1003');
+    await user.click(await screen.findByRole('button', { name: 'Fulfil items' }));
+    const dialog = screen.getByRole('dialog', { name: 'Fulfil items' });
+    await user.type(within(dialog).getByLabelText('Tracking number'), 'T1');
+    await user.click(within(dialog).getByRole('button', { name: 'Fulfil items' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Order 1003 cannot be fulfilled: it is not paid (requires_action).',
+    );
+    expect(screen.getByTestId('fulfilment-status')).toHaveTextContent('Unfulfilled');
+  });
+
+  it('refunds part of the amount typed as a decimal, with a restock', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1001');
+    await user.click(await screen.findByRole('button', { name: 'Refund' }));
+    const dialog = screen.getByRole('dialog', { name: 'Refund payment' });
+    const amount = within(dialog).getByLabelText('Amount (USD)');
+    expect(amount).toHaveValue('44.00');
+    await user.clear(amount);
+    await user.type(amount, '50');
+    await user.click(within(dialog).getByRole('button', { name: 'Refund' }));
+    expect(within(dialog).getByRole('alert')).toHaveTextContent('At most $44.00 is left to refund.');
+    expect(fake.commands('refund_order')).toEqual([]);
+    await user.clear(amount);
+    await user.type(amount, '10.50');
+    await user.click(within(dialog).getByLabelText("Restock the order's items"));
+    await user.click(within(dialog).getByRole('button', { name: 'Refund $10.50' }));
+    expect(fake.commands('refund_order')).toEqual([{ number: '1001', amount: 1050, restock: true }]);
+    expect(await screen.findByTestId('refunded')).toHaveTextContent('−$10.50');
+    expect(screen.getByTestId('payment-status')).toHaveTextContent('Partially refunded');
+    expect(within(screen.getByTestId('timeline')).getAllByRole('listitem')[0]).toHaveTextContent(
+      'Refunded 10.50 USD (re_1)',
+    );
+  });
+
+  it('asks before cancelling, saying a paid order is refunded and restocked', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1001');
+    await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel order #1001?' });
+    expect(within(dialog).getByTestId('cancel-effect')).toHaveTextContent(
+      "This refunds $44.00 to the customer's card and puts the item back in stock.",
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Back' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(fake.commands('cancel_order')).toEqual([]);
+
+    await user.click(screen.getByRole('button', { name: 'Cancel order' }));
+    await user.click(
+      within(screen.getByRole('dialog', { name: 'Cancel order #1001?' })).getByRole('button', {
+        name: 'Cancel order',
+      }),
+    );
+    expect(fake.commands('cancel_order')).toEqual([{ number: '1001' }]);
+    expect(await screen.findByTestId('order-status')).toHaveTextContent('Cancelled');
+    expect(screen.queryByRole('button', { name: 'Cancel order' })).not.toBeInTheDocument();
+  });
+
+  it('refuses to cancel a fulfilled order with the core reason', async () => {
+    installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1002');
+    await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel order #1002?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel order' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Order 1002 cannot be cancelled: it is fulfilled; refund it in full first.',
+    );
+  });
+
+  it('adds a note to the timeline', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1001');
+    await user.click(await screen.findByRole('button', { name: 'Add note' }));
+    expect(screen.getByText('Write something first.')).toBeInTheDocument();
+    await user.type(screen.getByLabelText('Note'), 'Gift wrap, please');
+    await user.click(screen.getByRole('button', { name: 'Add note' }));
+    expect(fake.commands('add_order_note')).toEqual([{ number: '1001', text: 'Gift wrap, please' }]);
+    expect(await screen.findByText(/Gift wrap, please/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Note')).toHaveValue('');
+  });
+
+  it('prints a packing slip without prices', async () => {
+    installFakeOrders();
+    const user = userEvent.setup();
+    let printed = 0;
+    Object.defineProperty(window, 'print', { value: () => (printed += 1), configurable: true });
+    const { container } = await openOrder('1001');
+    await user.click(await screen.findByRole('button', { name: 'Packing slip' }));
+    expect(printed).toBe(1);
+    const sheet = container.querySelector('.print-sheet')!;
+    expect(sheet).toHaveAttribute('data-kind', 'slip');
+    expect(sheet).toHaveTextContent('Packing slip');
+    expect(sheet).toHaveTextContent('Ship to');
+    expect(sheet).not.toHaveTextContent('$39.00');
+    await user.click(screen.getByRole('button', { name: 'Print receipt' }));
+    expect(printed).toBe(2);
+    expect(sheet).toHaveTextContent('$44.00');
+  });
+
+  it('says when the order does not exist', async () => {
+    installFakeOrders();
+    window.location.hash = '#/admin/orders/9999';
+    render(App);
+    expect(await screen.findByRole('heading', { name: 'Unknown order' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,114 @@
+// What the order screens say about an order: its badges, its timeline's words and times, and
+// the refund amount the owner types.
+import { COUNTRIES } from '../../checkout/countries';
+import { formatMoney, minorToInput, parseMoney } from '../../lib/money';
+import type { PaymentStatus } from '../../lib/ordersApi';
+
+export { paymentLabel } from '../../checkout/status';
+
+/** The colour of a badge: calm for what is done, amber for what needs the owner, red for trouble. */
+export type Tone = 'success' | 'attention' | 'critical' | 'info' | 'neutral';
+
+const PAYMENT_TONES: Record<PaymentStatus, Tone> = {
+  pending: 'attention',
+  requires_action: 'attention',
+  paid: 'success',
+  partially_refunded: 'info',
+  refunded: 'neutral',
+  failed: 'critical',
+  voided: 'neutral',
+};
+
+export function paymentTone(status: PaymentStatus): Tone {
+  return PAYMENT_TONES[status];
+}
+
+export const paymentStatuses: PaymentStatus[] = [
+  'paid',
+  'partially_refunded',
+  'refunded',
+  'pending',
+  'requires_action',
+  'failed',
+  'voided',
+];
+
+export function fulfilmentLabel(status: string): string {
+  return status === 'fulfilled' ? 'Fulfilled' : 'Unfulfilled';
+}
+
+export function fulfilmentTone(status: string): Tone {
+  return status === 'fulfilled' ? 'neutral' : 'attention';
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  placed: 'Placed',
+  payment_attempt: 'Payment attempt',
+  paid: 'Paid',
+  requires_action: 'Awaiting authentication',
+  payment_failed: 'Payment failed',
+  refunded: 'Refunded',
+  restocked: 'Restocked',
+  fulfilled: 'Fulfilled',
+  note: 'Note',
+  cancelled: 'Cancelled',
+  reservation_expired: 'Reservation expired',
+  oversold: 'Oversold',
+};
+
+/** An event kind of the core's timeline as a heading ("payment_failed" → "Payment failed"). */
+export function eventLabel(kind: string): string {
+  const known = EVENT_LABELS[kind];
+  if (known) return known;
+  const words = kind.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * One timeline line: the core's message, under the event's name when the message does not
+ * already say it ("Note · Gift wrap", but just "Refunded 10.00 USD (re_1)").
+ */
+export function eventText(kind: string, message: string): string {
+  const label = eventLabel(kind);
+  return message.toLowerCase().includes(label.toLowerCase()) ? message : `${label} · ${message}`;
+}
+
+/** An ISO-8601 time in the owner's words: "27 Nov 2026, 18:04". */
+export function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The day only: "27 Nov 2026". */
+export function day(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+/**
+ * The refund amount typed by the owner ("12.50", "$12.50", "12") as minor units of `currency`,
+ * with integer maths only, checked against what is `left` to refund.
+ */
+export function refundAmount(
+  text: string,
+  currency: string,
+  left: number,
+): { amount: number } | { error: string } {
+  if (!text.trim()) return { error: 'Type the amount to refund.' };
+  const amount = parseMoney(text, currency);
+  if (amount === null) {
+    return { error: `Type an amount such as ${minorToInput(Math.min(left, 1250), currency)}.` };
+  }
+  if (amount === 0) return { error: 'The amount must be more than zero.' };
+  if (amount > left) {
+    return { error: `At most ${formatMoney(left, currency)} is left to refund.` };
+  }
+  return { amount };
+}
+
+/** "UA" → "Ukraine"; an unknown code stays as it is. */
+export function countryName(code: string): string {
+  return COUNTRIES.find(([c]) => c === code)?.[1] ?? code;
+}

@@ -1,0 +1,75 @@
+// The back office's orders, customers and dashboard, beside the storefront's door (./api):
+// the same error handling, typed with the generated bindings. Reading one order is the
+// checkout's `order` command.
+import { invoke } from '@tauri-apps/api/core';
+
+import { toApiError } from './api';
+import type { CustomerDetail } from './bindings/CustomerDetail';
+import type { CustomerSummary } from './bindings/CustomerSummary';
+import type { DailySales } from './bindings/DailySales';
+import type { Dashboard } from './bindings/Dashboard';
+import type { Order } from './bindings/Order';
+import type { OrderEvent } from './bindings/OrderEvent';
+import type { OrderLine } from './bindings/OrderLine';
+import type { OrderQuery } from './bindings/OrderQuery';
+import type { OrderSummary } from './bindings/OrderSummary';
+import type { PaymentStatus } from './bindings/PaymentStatus';
+
+interface OrderCommands {
+  search_orders: { args: { query: OrderQuery }; result: OrderSummary[] };
+  order: { args: { number: string }; result: Order };
+  fulfil_order: {
+    args: { number: string; carrier: string | null; tracking: string };
+    result: Order;
+  };
+  cancel_order: { args: { number: string }; result: Order };
+  refund_order: {
+    args: { number: string; amount: number | null; restock: boolean };
+    result: Order;
+  };
+  add_order_note: { args: { number: string; text: string }; result: Order };
+  customers: { args: Record<string, never>; result: CustomerSummary[] };
+  customer: { args: { email: string }; result: CustomerDetail };
+  dashboard: { args: Record<string, never>; result: Dashboard };
+}
+
+async function call<C extends keyof OrderCommands>(
+  command: C,
+  args: OrderCommands[C]['args'],
+): Promise<OrderCommands[C]['result']> {
+  try {
+    return await invoke<OrderCommands[C]['result']>(command, args);
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+export const ordersApi = {
+  searchOrders: (query: OrderQuery) => call('search_orders', { query }),
+  order: (number: string) => call('order', { number }),
+  /** Refused (code `forbidden`) unless the order is paid, open and not yet fulfilled. */
+  fulfil: (number: string, carrier: string | null, tracking: string) =>
+    call('fulfil_order', { number, carrier, tracking }),
+  /** Releases an unpaid order's stock, or refunds and restocks a paid one. */
+  cancel: (number: string) => call('cancel_order', { number }),
+  /** `amount` in minor units; `null` refunds everything that is left. */
+  refund: (number: string, amount: number | null, restock: boolean) =>
+    call('refund_order', { number, amount, restock }),
+  addNote: (number: string, text: string) => call('add_order_note', { number, text }),
+  customers: () => call('customers', {}),
+  customer: (email: string) => call('customer', { email }),
+  dashboard: () => call('dashboard', {}),
+};
+
+export type {
+  CustomerDetail,
+  CustomerSummary,
+  DailySales,
+  Dashboard,
+  Order,
+  OrderEvent,
+  OrderLine,
+  OrderQuery,
+  OrderSummary,
+  PaymentStatus,
+};

@@ -1,0 +1,222 @@
+// Orders, customers and the dashboard behind mockIPC: a few orders in different states and
+// enough of the core's rules (what may be fulfilled, refunded or cancelled, and why not) for
+// the back office's order screens to be tested.
+import { mockIPC } from '@tauri-apps/api/mocks';
+
+import type {
+  CustomerSummary,
+  Dashboard,
+  Order,
+  OrderQuery,
+  OrderSummary,
+  PaymentStatus,
+} from '../lib/ordersApi';
+
+export function order(number: string, over: Partial<Order> = {}): Order {
+  return {
+    id: Number(number),
+    number,
+    email: 'olena@example.com',
+    customer_name: 'Olena Buyer',
+    address: { line1: '1 Khreshchatyk St', line2: '', city: 'Kyiv', postal_code: '01001', country: 'UA' },
+    totals: { currency: 'USD', subtotal: 3900, discount: 0, shipping: 500, tax: 0, total: 4400 },
+    discount_code: null,
+    status: 'open',
+    payment_status: 'paid',
+    fulfillment_status: 'unfulfilled',
+    payment_intent_id: `pi_${number}`,
+    card_brand: 'visa',
+    card_last4: '4242',
+    payment_attempts: 1,
+    amount_refunded: 0,
+    carrier: null,
+    tracking_number: null,
+    lines: [
+      {
+        sku: 'UA-SNK-3X5-NYL',
+        title: 'Ukraine Snake Island Flag',
+        options: '3x5 ft / Nylon',
+        unit_price: 3900,
+        quantity: 1,
+      },
+    ],
+    events: [
+      { kind: 'placed', message: 'Order placed by olena@example.com', created_at: '2026-11-20T10:00:00.000Z' },
+      { kind: 'payment_attempt', message: 'Payment attempt 1', created_at: '2026-11-20T10:00:01.000Z' },
+      { kind: 'paid', message: 'Paid 44.00 USD by visa •••• 4242', created_at: '2026-11-20T10:00:02.000Z' },
+    ],
+    created_at: '2026-11-20T10:00:00.000Z',
+    paid_at: '2026-11-20T10:00:02.000Z',
+    fulfilled_at: null,
+    cancelled_at: null,
+    ...over,
+  };
+}
+
+export function demoOrders(): Order[] {
+  return [
+    order('1003', {
+      email: 'taras@example.com',
+      customer_name: 'Taras Shevchenko',
+      payment_status: 'requires_action',
+      card_brand: null,
+      card_last4: null,
+      paid_at: null,
+      created_at: '2026-11-26T09:00:00.000Z',
+      events: [{ kind: 'placed', message: 'Order placed by taras@example.com', created_at: '2026-11-26T09:00:00.000Z' }],
+    }),
+    order('1002', {
+      fulfillment_status: 'fulfilled',
+      carrier: 'Nova Poshta',
+      tracking_number: 'NP123',
+      created_at: '2026-11-24T12:00:00.000Z',
+    }),
+    order('1001'),
+  ];
+}
+
+const SETTLED: PaymentStatus[] = ['paid', 'partially_refunded', 'refunded'];
+
+export interface FakeOrders {
+  orders: Order[];
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  commands(name: string): Record<string, unknown>[];
+}
+
+function summary(o: Order): OrderSummary {
+  return {
+    number: o.number,
+    email: o.email,
+    customer_name: o.customer_name,
+    currency: o.totals.currency,
+    total: o.totals.total,
+    amount_refunded: o.amount_refunded,
+    status: o.status,
+    payment_status: o.payment_status,
+    fulfillment_status: o.fulfillment_status,
+    items: o.lines.reduce((n, l) => n + l.quantity, 0),
+    created_at: o.created_at,
+  };
+}
+
+function forbidden(o: Order, reason: string): { code: string; message: string } {
+  return { code: 'forbidden', message: `order ${o.number} ${reason}` };
+}
+
+export function installFakeOrders(orders = demoOrders()): FakeOrders {
+  const fake: FakeOrders = {
+    orders,
+    calls: [],
+    commands: (name) => fake.calls.filter((c) => c.cmd === name).map((c) => c.args),
+  };
+  const find = (number: unknown): Order => {
+    const o = fake.orders.find((o) => o.number === number);
+    if (!o) throw { code: 'unknown_order', message: `unknown order "${String(number)}"` };
+    return o;
+  };
+  const event = (o: Order, kind: string, message: string) =>
+    o.events.push({ kind, message, created_at: '2026-11-27T18:00:00.000Z' });
+  const customers = (): CustomerSummary[] => {
+    const by = new Map<string, CustomerSummary>();
+    for (const o of fake.orders) {
+      const c = by.get(o.email) ?? {
+        email: o.email,
+        name: o.customer_name,
+        orders_count: 0,
+        lifetime_spend: 0,
+        currency: 'USD',
+        last_order_at: o.created_at,
+      };
+      c.orders_count += 1;
+      if (SETTLED.includes(o.payment_status)) c.lifetime_spend += o.totals.total - o.amount_refunded;
+      by.set(o.email, c);
+    }
+    return [...by.values()];
+  };
+
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    fake.calls.push({ cmd, args });
+    switch (cmd) {
+      case 'shop_info':
+        return { name: 'Flagshop', currency: 'USD' };
+      case 'search_orders': {
+        const q = args.query as OrderQuery;
+        const text = q.text?.toLowerCase();
+        return fake.orders
+          .filter(
+            (o) =>
+              !text ||
+              [o.number, o.email, o.customer_name].some((s) => s.toLowerCase().includes(text)),
+          )
+          .filter((o) => !q.payment_status || o.payment_status === q.payment_status)
+          .filter((o) => !q.fulfillment_status || o.fulfillment_status === q.fulfillment_status)
+          .filter((o) => !q.placed_from || o.created_at.slice(0, 10) >= q.placed_from)
+          .filter((o) => !q.placed_to || o.created_at.slice(0, 10) <= q.placed_to)
+          .map(summary);
+      }
+      case 'order':
+        return find(args.number);
+      case 'fulfil_order': {
+        const o = find(args.number);
+        if (!SETTLED.includes(o.payment_status)) {
+          throw forbidden(o, `cannot be fulfilled: it is not paid (${o.payment_status})`);
+        }
+        o.fulfillment_status = 'fulfilled';
+        o.carrier = (args.carrier as string | null) ?? null;
+        o.tracking_number = args.tracking as string;
+        event(o, 'fulfilled', `Fulfilled: tracking ${o.tracking_number}`);
+        return o;
+      }
+      case 'refund_order': {
+        const o = find(args.number);
+        const left = o.totals.total - o.amount_refunded;
+        const amount = (args.amount as number | null) ?? left;
+        o.amount_refunded += amount;
+        o.payment_status = o.amount_refunded >= o.totals.total ? 'refunded' : 'partially_refunded';
+        event(o, 'refunded', `Refunded ${(amount / 100).toFixed(2)} USD (re_1)`);
+        return o;
+      }
+      case 'cancel_order': {
+        const o = find(args.number);
+        if (o.fulfillment_status === 'fulfilled' && o.payment_status !== 'refunded') {
+          throw forbidden(o, 'cannot be cancelled: it is fulfilled; refund it in full first');
+        }
+        o.status = 'cancelled';
+        event(o, 'cancelled', 'Cancelled');
+        return o;
+      }
+      case 'add_order_note': {
+        const o = find(args.number);
+        event(o, 'note', (args.text as string).trim());
+        return o;
+      }
+      case 'customers':
+        return customers();
+      case 'customer': {
+        const c = customers().find((c) => c.email === args.email);
+        if (!c) throw { code: 'unknown_customer', message: `no customer with email "${String(args.email)}"` };
+        return { customer: c, orders: fake.orders.filter((o) => o.email === c.email).map(summary) };
+      }
+      case 'dashboard': {
+        const days = Array.from({ length: 30 }, (_, i) => {
+          const d = new Date(Date.UTC(2026, 9, 29 + i));
+          return { day: d.toISOString().slice(0, 10), sales: i % 3 === 0 ? 4400 : 0 };
+        });
+        const dashboard: Dashboard = {
+          currency: 'USD',
+          today: '2026-11-27',
+          sales_today: 4400,
+          sales_this_month: 12_800,
+          orders_to_fulfil: 1,
+          low_stock_variants: 2,
+          daily_sales: days,
+        };
+        return dashboard;
+      }
+      default:
+        throw { code: 'internal', message: `unexpected command ${cmd}` };
+    }
+  });
+  return fake;
+}
