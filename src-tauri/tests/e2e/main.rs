@@ -8,6 +8,7 @@
 
 mod backoffice;
 mod checkout;
+mod orders;
 mod settings;
 mod storefront;
 
