@@ -368,6 +368,9 @@ impl Shop {
                 ),
             ));
         }
+        if form.value.trim().is_empty() {
+            return Err(field("value", "type how much the code takes off, e.g. 10"));
+        }
         let value = if form.percent {
             let bps = parse_percent(&form.value).map_err(|m| field("value", m))?;
             if bps == 0 {

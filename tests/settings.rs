@@ -440,6 +440,11 @@ fn refused_discount_codes_name_their_field_and_save_nothing() {
         ),
         (with(&|f| f.code = "taken".into()), "code", "already exists"),
         (
+            with(&|f| f.value = " ".into()),
+            "value",
+            "how much the code takes off",
+        ),
+        (
             with(&|f| f.value = "0".into()),
             "value",
             "takes nothing off",

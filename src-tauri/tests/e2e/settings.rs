@@ -64,6 +64,19 @@ async fn owner_saves_stripe_keys_and_tests_the_connection() {
     )
     .await;
     type_into(&client, "#discount-code", "WELCOME10").await;
+    press(
+        &client,
+        "save the discount code without a value",
+        ".discount-dialog button[type='submit']",
+    )
+    .await;
+    wait_for(
+        &client,
+        "the value's error",
+        "return !!document.querySelector('#discount-value-error');",
+    )
+    .await;
+    scenario.shoot("03-discount-dialog");
     type_into(&client, "#discount-value", "10").await;
     type_into(&client, "#discount-limit", "100").await;
     press(
@@ -81,7 +94,7 @@ async fn owner_saves_stripe_keys_and_tests_the_connection() {
     )
     .await;
     scroll(&client, "#discounts-title", "start").await;
-    scenario.shoot("03-discount-codes");
+    scenario.shoot("04-discount-codes");
 
     // 4. The emulator's address and the test keys, saved: the key comes back masked only.
     type_into(&client, "#stripe-api-base", &base).await;
@@ -109,7 +122,7 @@ async fn owner_saves_stripe_keys_and_tests_the_connection() {
     )
     .await;
     scroll(&client, "#payments-title", "start").await;
-    scenario.shoot("04-stripe-saved");
+    scenario.shoot("05-stripe-saved");
     let page = call(
         "read the page",
         client.execute("return document.documentElement.outerHTML;", vec![]),
@@ -137,7 +150,7 @@ async fn owner_saves_stripe_keys_and_tests_the_connection() {
     )
     .await;
     scroll_to(&client, "[data-testid='connection-result']").await;
-    scenario.shoot("05-stripe-connected");
+    scenario.shoot("06-stripe-connected");
 }
 
 /// Scrolls `css` into view, then clicks it.
