@@ -42,6 +42,7 @@ describe('dashboard', () => {
     render(App);
     expect(await screen.findByTestId('sales-today')).toHaveTextContent('$44.00');
     expect(screen.getByTestId('sales-month')).toHaveTextContent('$128.00');
+    expect(screen.getByText('Since November 1')).toBeInTheDocument();
     expect(screen.getByTestId('to-fulfil')).toHaveTextContent('1');
     expect(screen.getByTestId('low-stock')).toHaveTextContent('2');
     expect(screen.getByTestId('sales-30-days')).toHaveTextContent('$440.00');
