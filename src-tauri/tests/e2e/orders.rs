@@ -107,7 +107,31 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
     .await;
     scenario.shoot("05-partially-refunded");
 
-    // 5. The customer, with what they spent net of the refund.
+    // 5. The receipt and the packing slip as they print (the print rules applied on screen).
+    print_view(&client, "Print receipt").await;
+    wait_for(
+        &client,
+        "the receipt",
+        "return document.querySelector('.print-sheet')?.offsetHeight > 0
+             && document.querySelector('.print-sheet').textContent.includes('Receipt')
+             && document.querySelector('.print-sheet').textContent.includes('$44.00');",
+    )
+    .await;
+    scenario.shoot("06-receipt");
+    reload(&client, &number).await;
+    print_view(&client, "Packing slip").await;
+    wait_for(
+        &client,
+        "the packing slip",
+        "return document.querySelector('.print-sheet')?.offsetHeight > 0
+             && document.querySelector('.print-sheet').textContent.includes('UA123456789UA')
+             && !document.querySelector('.print-sheet').textContent.includes('$44.00');",
+    )
+    .await;
+    scenario.shoot("07-packing-slip");
+    reload(&client, &number).await;
+
+    // 6. The customer, with what they spent net of the refund.
     go(&client, "#/admin/customers").await;
     wait_for(
         &client,
@@ -128,9 +152,9 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
              && document.querySelector('h1')?.textContent === 'Olena Buyer';",
     )
     .await;
-    scenario.shoot("06-customer");
+    scenario.shoot("08-customer");
 
-    // 6. The dashboard: the sale of today, and its chart.
+    // 7. The dashboard: the sale of today, and its chart.
     go(&client, "#/admin/dashboard").await;
     wait_for(
         &client,
@@ -139,7 +163,7 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
              && !!document.querySelector('.chart canvas');",
     )
     .await;
-    scenario.shoot("07-dashboard");
+    scenario.shoot("09-dashboard");
     call("quit the app", client.close()).await;
 }
 
@@ -200,6 +224,59 @@ fn run(cli: &Path, data_dir: &Path, stripe: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).expect("the CLI prints UTF-8")
+}
+
+/// Presses a print button with `window.print` stubbed (no print dialog under WebDriver), then
+/// applies the page's print rules to the screen, as the printer would see it.
+async fn print_view(client: &Client, label: &str) {
+    call(
+        "stub window.print",
+        client.execute(
+            "window.printed = 0; window.print = () => { window.printed += 1; }; return true;",
+            vec![],
+        ),
+    )
+    .await;
+    press(client, label).await;
+    wait_for(client, "window.print()", "return window.printed === 1;").await;
+    // insertRule is CSSOM, which the page's CSP allows (a new <style> element it would not).
+    call(
+        "apply the print rules",
+        client.execute(
+            "for (const sheet of document.styleSheets) {
+                 for (const rule of [...sheet.cssRules]) {
+                     if (rule instanceof CSSMediaRule && rule.conditionText === 'print') {
+                         for (const inner of [...rule.cssRules]) {
+                             if (!(inner instanceof CSSPageRule)) {
+                                 sheet.insertRule(inner.cssText, sheet.cssRules.length);
+                             }
+                         }
+                     }
+                 }
+             }
+             return true;",
+            vec![],
+        ),
+    )
+    .await;
+}
+
+/// Loads the order's page afresh (dropping rules applied by [`print_view`]).
+async fn reload(client: &Client, number: &str) {
+    call(
+        "reload",
+        client.execute("location.reload(); return true;", vec![]),
+    )
+    .await;
+    wait_for(
+        client,
+        "the order after a reload",
+        &format!(
+            "return document.querySelector('h1')?.textContent === '#{number}'
+                 && getComputedStyle(document.querySelector('.print-sheet')).display === 'none';"
+        ),
+    )
+    .await;
 }
 
 async fn go(client: &Client, hash: &str) {

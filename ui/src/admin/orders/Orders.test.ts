@@ -112,7 +112,7 @@ describe('order detail', () => {
     await openOrder('1001');
     expect(screen.getByTestId('payment-status')).toHaveTextContent('Paid');
     expect(screen.getByText('Ukraine Snake Island Flag', { selector: '.line-title' })).toBeInTheDocument();
-    expect(screen.getByTestId('card')).toHaveTextContent('visa •••• 4242');
+    expect(screen.getByTestId('card')).toHaveTextContent('Visa •••• 4242');
     expect(screen.getByTestId('payment-intent')).toHaveTextContent('pi_1001');
     expect(screen.getByRole('link', { name: 'Olena Buyer' })).toHaveAttribute(
       'href',

@@ -112,3 +112,17 @@ export function refundAmount(
 export function countryName(code: string): string {
   return COUNTRIES.find(([c]) => c === code)?.[1] ?? code;
 }
+
+const BRANDS: Record<string, string> = {
+  amex: 'American Express',
+  diners: 'Diners Club',
+  jcb: 'JCB',
+  mastercard: 'Mastercard',
+  unionpay: 'UnionPay',
+  visa: 'Visa',
+};
+
+/** A card brand as Stripe names it ("visa") in the owner's words ("Visa"). */
+export function cardBrand(brand: string): string {
+  return BRANDS[brand] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
+}
