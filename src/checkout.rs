@@ -230,13 +230,13 @@ pub async fn cancel(shop: &Arc<Shop>, client: &StripeClient, number: &str) -> Re
         move |shop| shop.prepare_cancel(&number)
     })
     .await?;
-    match step {
+    match &step {
         CancelStep::Void {
             payment_intent: Some(intent),
             idempotency_key,
         } => {
             // Read the payment back before voiding it: the customer may have paid meanwhile.
-            let pi = client.retrieve_payment_intent(&intent).await?;
+            let pi = client.retrieve_payment_intent(intent).await?;
             match pi.status {
                 PaymentIntentStatus::Canceled => {}
                 PaymentIntentStatus::Succeeded | PaymentIntentStatus::Processing => {
@@ -256,7 +256,7 @@ pub async fn cancel(shop: &Arc<Shop>, client: &StripeClient, number: &str) -> Re
                 // arm above avoids by reading the intent first.
                 _ => {
                     client
-                        .cancel_payment_intent(&intent, &idempotency_key)
+                        .cancel_payment_intent(intent, idempotency_key)
                         .await?;
                 }
             }
@@ -266,9 +266,14 @@ pub async fn cancel(shop: &Arc<Shop>, client: &StripeClient, number: &str) -> Re
             refund(shop, client, number, None, true).await?;
         }
     }
+    // Once refunded in full, what is left is closing the order.
+    let done = match step {
+        CancelStep::Refund => CancelStep::Close,
+        other => other,
+    };
     blocking(shop, {
         let number = number.to_owned();
-        move |shop| shop.finish_cancel(&number)
+        move |shop| shop.finish_cancel(&number, &done)
     })
     .await
 }

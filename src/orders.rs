@@ -719,9 +719,9 @@ impl Shop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = order_id(&tx, number)?;
         let state = order_state(&tx, id)?;
-        fulfil_refusal(&state).map_or(Ok(()), |reason| {
-            Err(Error::forbidden(&state.number, reason))
-        })?;
+        if let Some(reason) = fulfil_refusal(&state) {
+            return Err(Error::forbidden(&state.number, reason));
+        }
         tx.execute(
             "UPDATE orders SET fulfillment_status = 'fulfilled', carrier = ?2, tracking_number = ?3,
                  fulfilled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
@@ -761,14 +761,32 @@ impl Shop {
 
     /// Cancels the order once nothing is left to pay back: releases its reservation, voids its
     /// payment when there was one (the caller cancelled the PaymentIntent at Stripe first), or,
-    /// when it was refunded in full before shipping, puts its goods back in stock. Checked
-    /// again here, under the write lock: the order may have moved since [`Self::prepare_cancel`].
-    pub(crate) fn finish_cancel(&self, number: &str) -> Result<Order, Error> {
+    /// when it was refunded in full before shipping, puts its goods back in stock.
+    ///
+    /// `expected` is the step the caller has completed at Stripe. It is checked again here,
+    /// under the write lock: if the order moved meanwhile (say, the customer started paying and
+    /// a PaymentIntent appeared that was never voided), nothing is cancelled.
+    pub(crate) fn finish_cancel(
+        &self,
+        number: &str,
+        expected: &CancelStep,
+    ) -> Result<Order, Error> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = order_id(&tx, number)?;
         let state = order_state(&tx, id)?;
-        let message = match cancel_step(&state).map_err(|r| Error::forbidden(&state.number, r))? {
+        let step = cancel_step(&state).map_err(|r| Error::forbidden(&state.number, r))?;
+        if step != *expected {
+            return Err(Error::forbidden(
+                &state.number,
+                format!(
+                    "was not cancelled: its payment moved while it was being cancelled (it is now \
+                     {}); look at it and try again",
+                    state.payment.as_str()
+                ),
+            ));
+        }
+        let message = match step {
             CancelStep::Void { payment_intent, .. } => {
                 release_reservations(&tx, id)?;
                 match payment_intent {
@@ -782,7 +800,7 @@ impl Shop {
             CancelStep::Refund => {
                 return Err(Error::forbidden(
                     &state.number,
-                    "cannot be cancelled yet: it was paid and not refunded in full",
+                    "cannot be cancelled before it is refunded in full",
                 ));
             }
             CancelStep::Close if state.fulfilled => {
@@ -1482,6 +1500,59 @@ mod tests {
                 "{payment:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_cancellation_overtaken_by_a_new_payment_intent_cancels_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let shop = Shop::open_blank(dir.path()).expect("blank shop");
+        shop.create_product(&crate::NewProduct {
+            handle: "pl".into(),
+            title: "Poland".into(),
+            options: vec!["Size".into()],
+            variants: vec![crate::NewVariant {
+                sku: "PL".into(),
+                options: vec!["3x5 ft".into()],
+                price: Money::new(2500, Currency::USD),
+                compare_at: None,
+                barcode: None,
+                weight_grams: 100,
+                on_hand: 3,
+                low_stock_threshold: 1,
+            }],
+            ..crate::NewProduct::default()
+        })
+        .expect("product");
+        let customer = CustomerDetails {
+            email: "a@example.com".into(),
+            name: "A".into(),
+            address: Address {
+                line1: "1 Main St".into(),
+                line2: String::new(),
+                city: "Springfield".into(),
+                postal_code: "1".into(),
+                country: "US".into(),
+            },
+        };
+        let order = shop
+            .place_order(&[("PL".into(), 1)], &customer, None)
+            .expect("order");
+        let planned = shop.prepare_cancel(&order.number).expect("cancellable");
+        assert!(matches!(
+            planned,
+            CancelStep::Void {
+                payment_intent: None,
+                ..
+            }
+        ));
+        // The customer starts paying before the owner's cancellation lands.
+        shop.set_payment_intent(&order.number, "pi_meanwhile")
+            .expect("intent");
+        let err = shop.finish_cancel(&order.number, &planned).unwrap_err();
+        assert!(matches!(err, Error::Forbidden { .. }), "{err}");
+        let after = shop.order(&order.number).expect("order");
+        assert_eq!(after.status, "open");
+        assert_eq!(shop.stock_level("PL").expect("level").reserved, 1);
     }
 
     #[test]
