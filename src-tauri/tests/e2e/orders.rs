@@ -1,7 +1,8 @@
 //! The owner's day with an order, against a real local Stripe emulator: an order bought and
 //! paid through the CLI (the same core, the same Stripe) shows in the order list; the owner
 //! opens it, fulfils it with a tracking number, refunds part of it and sees "Partially
-//! refunded" in the detail and its timeline; then the customer and the dashboard.
+//! refunded" in the detail and its timeline, is told why it cannot be cancelled now, prints;
+//! then the customer and the dashboard.
 
 use std::path::Path;
 use std::process::Command;
@@ -107,6 +108,34 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
     .await;
     scenario.shoot("05-partially-refunded");
 
+    // A fulfilled order is not cancelled before a full refund: the core's reason is shown.
+    press(&client, "Cancel order").await;
+    click(
+        &client,
+        "confirm the cancel",
+        Locator::XPath("//div[@role='dialog']//button[normalize-space()='Cancel order']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the refusal",
+        "return document.querySelector(\"[role='dialog'] [role='alert']\")
+            ?.textContent.includes('refund it in full first');",
+    )
+    .await;
+    scenario.shoot("06-cancel-refused");
+    press(&client, "Back").await;
+    wait_for(
+        &client,
+        "the dialog closed, the order open",
+        &format!(
+            "return !document.querySelector(\"[role='dialog']\")
+                 && !document.querySelector(\"[data-testid='order-status']\")
+                 && {PAYMENT_STATUS} === 'Partially refunded';"
+        ),
+    )
+    .await;
+
     // 5. The receipt and the packing slip as they print (the print rules applied on screen).
     print_view(&client, "Print receipt").await;
     wait_for(
@@ -117,7 +146,7 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
              && document.querySelector('.print-sheet').textContent.includes('$44.00');",
     )
     .await;
-    scenario.shoot("06-receipt");
+    scenario.shoot("07-receipt");
     reload(&client, &number).await;
     print_view(&client, "Packing slip").await;
     wait_for(
@@ -128,7 +157,7 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
              && !document.querySelector('.print-sheet').textContent.includes('$44.00');",
     )
     .await;
-    scenario.shoot("07-packing-slip");
+    scenario.shoot("08-packing-slip");
     reload(&client, &number).await;
 
     // 6. The customer, with what they spent net of the refund.
@@ -152,7 +181,7 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
              && document.querySelector('h1')?.textContent === 'Olena Buyer';",
     )
     .await;
-    scenario.shoot("08-customer");
+    scenario.shoot("09-customer");
 
     // 7. The dashboard: the sale of today, and its chart.
     go(&client, "#/admin/dashboard").await;
@@ -163,7 +192,7 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
              && !!document.querySelector('.chart canvas');",
     )
     .await;
-    scenario.shoot("09-dashboard");
+    scenario.shoot("10-dashboard");
     call("quit the app", client.close()).await;
 }
 

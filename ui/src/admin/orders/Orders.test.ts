@@ -212,6 +212,9 @@ describe('order detail', () => {
     await openOrder('1002');
     await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
     const dialog = screen.getByRole('dialog', { name: 'Cancel order #1002?' });
+    expect(within(dialog).getByTestId('cancel-effect')).toHaveTextContent(
+      'This order was fulfilled: a fulfilled order can be cancelled only once it is refunded in full.',
+    );
     await user.click(within(dialog).getByRole('button', { name: 'Cancel order' }));
     expect(await within(dialog).findByRole('alert')).toHaveTextContent(
       'Order 1002 cannot be cancelled: it is fulfilled; refund it in full first.',
