@@ -48,4 +48,24 @@ describe('catalogue grid', () => {
     expect(items[0]).toHaveTextContent(`Flag ${String(first + 1).padStart(3, '0')}`);
     expect(grid.style.paddingTop).toBe(`${first * stride}px`);
   });
+
+  it('comes back from a product page to where the shopper was', async () => {
+    installFakeShop(manyProducts());
+    const scrollTo = vi.spyOn(window, 'scrollTo').mockImplementation(() => {});
+    render(App);
+    await screen.findByRole('list', { name: 'Products' });
+
+    // 5,000 px down the grid; once the grid is taken out, the short page that is left cannot
+    // scroll that far and the window clamps, as browsers do, before the catalogue's teardown.
+    vi.spyOn(window, 'scrollY', 'get').mockImplementation(() =>
+      document.querySelector("ul[aria-label='Products']") ? 5000 : 35,
+    );
+    await fireEvent.scroll(window);
+    window.location.hash = '#/product/flag-1';
+    await screen.findByRole('heading', { level: 1, name: 'Flag 001' });
+
+    window.location.hash = '#/';
+    await screen.findByRole('list', { name: 'Products' });
+    await waitFor(() => expect(scrollTo).toHaveBeenLastCalledWith({ top: 5000 }));
+  });
 });
