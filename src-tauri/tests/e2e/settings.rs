@@ -2,13 +2,9 @@
 //! saved (the secret never shown again) and the connection tested against a real local Stripe
 //! emulator.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-
 use fantoccini::{Client, Locator};
 
-use crate::{Scenario, call, click, wait_for};
+use crate::{Emulator, Scenario, call, click, wait_for};
 
 const SECRET: &str = "sk_test_flagshop_settings_e2e9";
 
@@ -181,46 +177,4 @@ async fn scroll(client: &Client, css: &str, block: &str) {
         ),
     )
     .await;
-}
-
-/// localstripe on a free port, empty, gone when dropped (it also exits when its stdin closes).
-struct Emulator {
-    port: u16,
-    process: Child,
-    _stdin: ChildStdin,
-}
-
-impl Emulator {
-    fn start() -> Emulator {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut process = Command::new(root.join(".venv/localstripe/bin/python"))
-            .arg(root.join("scripts/localstripe_server.py"))
-            .args(["--quiet", "--exit-with-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start localstripe (scripts/localstripe.sh installs it)");
-        let stdin = process.stdin.take().expect("piped stdin");
-        let mut line = String::new();
-        BufReader::new(process.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("read localstripe's port");
-        let port = line.trim().parse().expect("localstripe prints its port");
-        Emulator {
-            port,
-            process,
-            _stdin: stdin,
-        }
-    }
-
-    fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
 }
