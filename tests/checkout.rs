@@ -6,29 +6,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::localstripe::LocalStripe;
-use common::{blank_shop, buyer, flag, variant};
+use common::{blank_shop, buyer, flag, runtime, selling_poland, variant};
 use flagshop::checkout::{self, TestCard};
 use flagshop::payments::PaymentError;
 use flagshop::{Error, PaymentStatus, Shop, StockReason};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A shop selling PL (5 in stock at 25.00), and a running localstripe.
-fn setup() -> (tempfile::TempDir, Arc<Shop>, LocalStripe) {
-    let (dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 5)],
-    ))
-    .unwrap();
-    (dir, Arc::new(shop), LocalStripe::start())
-}
 
 fn buy(shop: &Arc<Shop>, stripe: &LocalStripe, card: TestCard, quantity: i64) -> flagshop::Order {
     let client = stripe.client();
@@ -48,7 +29,7 @@ fn stock(shop: &Shop) -> (i64, i64, i64) {
 
 #[test]
 fn a_visa_payment_marks_the_order_paid_and_sells_the_stock() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = buy(&shop, &stripe, TestCard::Visa, 2);
     assert_eq!(order.payment_status, PaymentStatus::Paid);
     assert_eq!(stock(&shop), (3, 0, 3));
@@ -76,7 +57,7 @@ fn a_visa_payment_marks_the_order_paid_and_sells_the_stock() {
 
 #[test]
 fn a_card_declined_on_charge_fails_the_order_and_releases_the_stock() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = buy(&shop, &stripe, TestCard::ChargeDeclined, 2);
     assert_eq!(order.payment_status, PaymentStatus::Failed);
     assert_eq!(stock(&shop), (5, 0, 5));
@@ -112,7 +93,7 @@ fn a_card_declined_on_charge_fails_the_order_and_releases_the_stock() {
 
 #[test]
 fn three_d_secure_waits_then_follows_the_challenge() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let rt = runtime();
     for (success, expected, stock_after) in [
@@ -144,7 +125,7 @@ fn three_d_secure_waits_then_follows_the_challenge() {
 
 #[test]
 fn cards_the_emulator_cannot_run_are_reported_not_faked() {
-    let (_dir, _shop, stripe) = setup();
+    let (_dir, _shop, stripe) = selling_poland();
     let client = stripe.client();
     for card in [TestCard::Declined, TestCard::InsufficientFunds] {
         let err = runtime()
@@ -163,7 +144,7 @@ fn cards_the_emulator_cannot_run_are_reported_not_faked() {
 
 #[test]
 fn a_paid_order_cannot_be_paid_again() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = buy(&shop, &stripe, TestCard::Visa, 1);
     let err = runtime()
         .block_on(checkout::pay(
@@ -317,7 +298,7 @@ fn twenty_concurrent_cli_checkouts_of_five_units_pay_exactly_five() {
 
 #[test]
 fn refunds_are_limited_to_what_was_paid_and_can_restock() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let rt = runtime();
     let order = buy(&shop, &stripe, TestCard::Visa, 2); // 50.00 + 5.00 shipping
@@ -395,7 +376,7 @@ fn refunds_are_limited_to_what_was_paid_and_can_restock() {
 
 #[test]
 fn polled_events_bring_in_what_happened_at_stripe_once() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let rt = runtime();
     // Paid by another process (another till, the desktop app): this shop handle learns it only
@@ -504,7 +485,7 @@ fn a_checkout_killed_mid_payment_leaves_a_consistent_shop_that_releases_the_stoc
 /// page with the publishable key, and the app pays with the token's card id.
 #[test]
 fn a_card_tokenised_in_the_page_pays_and_the_order_names_the_card() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let form = "key=pk_test_page&card[number]=4242424242424242&card[exp_month]=12\
                 &card[exp_year]=2034&card[cvc]=123";
     let port = stripe

@@ -22,10 +22,7 @@ fn every_scenario_runs_through_the_pipeline_or_says_it_cannot() {
     let shop = Arc::new(shop);
     let stripe = LocalStripe::start();
     let client = stripe.client();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
 
     assert_eq!(lab::sample_sku(&shop).unwrap(), "PL");
     let mut results = Vec::new();

@@ -6,29 +6,10 @@ mod common;
 use std::sync::Arc;
 
 use common::localstripe::LocalStripe;
-use common::{blank_shop, buyer, flag, variant};
+use common::{blank_shop, buyer, flag, runtime, selling_poland, variant};
 use flagshop::checkout::{self, TestCard};
 use flagshop::payments::PaymentIntentStatus;
 use flagshop::{Error, Order, PaymentStatus, Shop, StockReason};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A shop selling PL (5 in stock at 25.00; shipping 5.00), and a running localstripe.
-fn setup() -> (tempfile::TempDir, Arc<Shop>, LocalStripe) {
-    let (dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 5)],
-    ))
-    .unwrap();
-    (dir, Arc::new(shop), LocalStripe::start())
-}
 
 /// Places an order for `quantity` PL and pays it with `card` (one attempt).
 fn buy(shop: &Arc<Shop>, stripe: &LocalStripe, card: TestCard, quantity: i64) -> Order {
@@ -79,7 +60,7 @@ fn kinds(order: &Order) -> Vec<&str> {
 
 #[test]
 fn a_paid_order_is_fulfilled_once_with_its_carrier_and_tracking() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = buy(&shop, &stripe, TestCard::Visa, 2);
     assert_eq!(order.payment_status, PaymentStatus::Paid);
 
@@ -119,7 +100,7 @@ fn a_paid_order_is_fulfilled_once_with_its_carrier_and_tracking() {
 
 #[test]
 fn fulfilling_needs_a_paid_open_order_and_a_tracking_number() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let unpaid = shop
         .place_order(&[("PL".into(), 1)], &buyer(), None)
         .unwrap();
@@ -194,7 +175,7 @@ fn fulfilling_needs_a_paid_open_order_and_a_tracking_number() {
 
 #[test]
 fn cancelling_an_unpaid_order_without_a_payment_releases_its_stock() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = shop
         .place_order(&[("PL".into(), 2)], &buyer(), None)
         .unwrap();
@@ -227,7 +208,7 @@ fn cancelling_an_unpaid_order_without_a_payment_releases_its_stock() {
 
 #[test]
 fn cancelling_a_failed_or_unauthenticated_order_voids_its_payment_intent_at_stripe() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     for card in [TestCard::ChargeDeclined, TestCard::ThreeDSecure] {
         let order = buy(&shop, &stripe, card, 2);
@@ -261,7 +242,7 @@ fn cancelling_a_failed_or_unauthenticated_order_voids_its_payment_intent_at_stri
 
 #[test]
 fn a_payment_that_went_through_at_stripe_is_not_cancelled_as_unpaid() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let rt = runtime();
     let order = shop
@@ -296,7 +277,7 @@ fn a_payment_that_went_through_at_stripe_is_not_cancelled_as_unpaid() {
 
 #[test]
 fn cancelling_a_paid_order_refunds_it_through_stripe_and_restocks_every_line() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let order = buy(&shop, &stripe, TestCard::Visa, 2);
     assert_eq!(stock(&shop), (3, 0, 3));
@@ -335,7 +316,7 @@ fn cancelling_a_paid_order_refunds_it_through_stripe_and_restocks_every_line() {
 
 #[test]
 fn cancelling_a_partly_refunded_order_refunds_the_rest_and_never_restocks_twice() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let order = buy(&shop, &stripe, TestCard::Visa, 2);
     runtime()
@@ -360,7 +341,7 @@ fn cancelling_a_partly_refunded_order_refunds_the_rest_and_never_restocks_twice(
 
 #[test]
 fn a_fulfilled_order_cannot_be_cancelled_without_a_full_refund() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = buy(&shop, &stripe, TestCard::Visa, 2);
     shop.fulfil_order(&order.number, Some("USPS"), "9400")
         .unwrap();
@@ -426,7 +407,7 @@ fn notes_go_on_the_timeline_and_an_empty_one_is_refused() {
 
 #[test]
 fn the_timeline_tells_the_whole_story_and_the_card_is_kept() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let client = stripe.client();
     let rt = runtime();
 
@@ -505,7 +486,7 @@ fn the_timeline_tells_the_whole_story_and_the_card_is_kept() {
 
 #[test]
 fn a_refund_recorded_twice_restocks_only_once() {
-    let (_dir, shop, stripe) = setup();
+    let (_dir, shop, stripe) = selling_poland();
     let order = buy(&shop, &stripe, TestCard::Visa, 2);
     // A webhook records Stripe's refund first (no restock); then the app, which made it,
     // records it with the restock the owner asked for.

@@ -153,10 +153,7 @@ fn the_saved_key_reaches_a_real_server() {
     ))
     .unwrap();
     let client = shop.stripe_client().unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    common::runtime()
         .block_on(client.account_check())
         .expect("localstripe accepts the saved key");
 }

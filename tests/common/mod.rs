@@ -59,3 +59,27 @@ pub fn buyer() -> CustomerDetails {
         },
     }
 }
+
+/// A runtime for the async checkout calls, one per test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// A shop selling PL (5 in stock at 25.00), and a running localstripe.
+pub fn selling_poland() -> (TempDir, std::sync::Arc<Shop>, localstripe::LocalStripe) {
+    let (dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .expect("create PL");
+    (
+        dir,
+        std::sync::Arc::new(shop),
+        localstripe::LocalStripe::start(),
+    )
+}
