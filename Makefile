@@ -10,6 +10,8 @@ run:
 	cargo build --release -p flagshop-desktop
 	FLAGSHOP_DATA_DIR="$(DATA_DIR)" scripts/run-app.sh
 
+# One build from scratch: incremental caches would only cost disk.
+test: export CARGO_INCREMENTAL = 0
 test:
 	scripts/setup.sh test
 	npm --prefix ui run build
