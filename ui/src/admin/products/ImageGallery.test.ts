@@ -55,4 +55,35 @@ describe('image gallery', () => {
     await waitFor(() => expect(within(gallery).getAllByRole('listitem')).toHaveLength(1));
     expect(fake.commands('remove_image')).toHaveLength(1);
   });
+
+  it('moves an image by dragging it onto another one’s place', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    await openGallery();
+    const picker = document.querySelector<HTMLInputElement>("input[type='file']")!;
+    await user.upload(picker, [png('side.png'), png('back.png')]);
+    const gallery = screen.getByRole('list', { name: 'Images' });
+    await waitFor(() => expect(within(gallery).getAllByRole('listitem')).toHaveLength(3));
+    const hashes = () =>
+      within(gallery)
+        .getAllByRole('listitem')
+        .map((li) => li.querySelector('input')!.id.replace('alt-', ''));
+    const [first, second, third] = hashes();
+
+    const frames = within(gallery).getAllByRole('img', { name: /drag to reorder/ });
+    await fireEvent.dragStart(frames[2]!, { dataTransfer: { setData: () => {} } });
+    const places = within(gallery).getAllByRole('listitem');
+    await fireEvent.dragOver(places[0]!);
+    expect(places[0]).toHaveClass('target');
+    await fireEvent.drop(places[0]!);
+    await waitFor(() => expect(hashes()).toEqual([third, first, second]));
+    expect(fake.commands('reorder_images').at(-1)).toMatchObject({ hashes: [third, first, second] });
+    expect(places[0]).not.toHaveClass('target');
+
+    // Files dragged in from the desktop are not a reorder: they belong to the drop zone.
+    await fireEvent.drop(within(gallery).getAllByRole('listitem')[1]!, {
+      dataTransfer: { files: [png('c.png')] },
+    });
+    expect(fake.commands('reorder_images')).toHaveLength(1);
+  });
 });
