@@ -81,6 +81,35 @@ describe('product editor', () => {
     expect(edit.variants.map((v) => v.id === null)).toEqual([false, false, false, false, true, true]);
   });
 
+  it('asks before a new matrix drops saved variants, and keeps them on no', async () => {
+    const fake = installFakeBackOffice();
+    const user = userEvent.setup();
+    await openEditor();
+    const sizes = screen.getAllByRole('textbox', { name: 'Values, separated by commas' })[0]!;
+    expect(sizes).toHaveValue('2x3 ft, 3x5 ft');
+    await user.clear(sizes);
+    await user.type(sizes, '3x5 ft');
+    await user.click(screen.getByRole('button', { name: 'Generate variants' }));
+
+    let dialog = await screen.findByRole('alertdialog', { name: 'Remove 2 variants?' });
+    expect(within(dialog).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      expect.stringContaining('2x3 ft / Polyester'),
+      expect.stringContaining('2x3 ft / Nylon'),
+    ]);
+    await user.click(within(dialog).getByRole('button', { name: 'Keep variants' }));
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(input('SKU, 2x3 ft / Polyester')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Generate variants' }));
+    dialog = await screen.findByRole('alertdialog', { name: 'Remove 2 variants?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Remove variants' }));
+    expect(screen.queryByRole('textbox', { name: 'SKU, 2x3 ft / Polyester' })).not.toBeInTheDocument();
+    await user.click(screen.getAllByRole('button', { name: 'Save' })[0]!);
+    await screen.findByRole('status');
+    const edit = fake.commands('save_product')[0]!.edit as { variants: { sku: string }[] };
+    expect(edit.variants.map((v) => v.sku)).toEqual(['UA-SNK-3X5-POL', 'UA-SNK-3X5-NYL']);
+  });
+
   it('asks before leaving with unsaved changes', async () => {
     installFakeBackOffice();
     const user = userEvent.setup();
