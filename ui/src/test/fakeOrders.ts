@@ -153,10 +153,26 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           .filter((o) => !q.fulfillment_status || o.fulfillment_status === q.fulfillment_status)
           .filter((o) => !q.placed_from || o.created_at.slice(0, 10) >= q.placed_from)
           .filter((o) => !q.placed_to || o.created_at.slice(0, 10) <= q.placed_to)
+          .filter(
+            (o) =>
+              !q.to_fulfil ||
+              (o.status === 'open' &&
+                o.fulfillment_status === 'unfulfilled' &&
+                ['paid', 'partially_refunded'].includes(o.payment_status)),
+          )
           .map(summary);
       }
       case 'order':
         return find(args.number);
+      case 'sync_stripe': {
+        // Stripe's events say the customer passed 3-D Secure on every order still waiting.
+        const waiting = fake.orders.filter((o) => o.payment_status === 'requires_action');
+        for (const o of waiting) {
+          o.payment_status = 'paid';
+          event(o, 'paid', 'Paid (from a Stripe event)');
+        }
+        return { seen: 3, applied: waiting.length };
+      }
       case 'fulfil_order': {
         const o = find(args.number);
         if (!SETTLED.includes(o.payment_status)) {

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 
@@ -49,6 +49,36 @@ describe('order list', () => {
     expect(rows()).toEqual(['1003', '1002', '1001']);
   });
 
+  it('opens on the orders waiting to be shipped from the dashboard card', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    await user.click(await screen.findByRole('link', { name: 'Orders to fulfil' }));
+    await screen.findByText('1 order');
+    expect(rows()).toEqual(['1001']);
+    expect(screen.getByLabelText('Fulfilment')).toHaveValue('to-fulfil');
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({
+      query: { to_fulfil: true, fulfillment_status: null },
+    });
+    await user.click(screen.getByRole('button', { name: 'Clear' }));
+    await screen.findByText('3 orders');
+  });
+
+  it('checks Stripe for missed events and shows the list as it is now', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    const row = (await screen.findByRole('link', { name: '#1003' })).closest('tr')!;
+    expect(within(row).getByText('Awaiting authentication')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Check Stripe for updates' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('3 events seen, 1 applied');
+    const after = screen.getByRole('link', { name: '#1003' }).closest('tr')!;
+    await waitFor(() => expect(within(after).getByText('Paid')).toBeInTheDocument());
+    expect(fake.commands('sync_stripe')).toHaveLength(1);
+  });
+
   it('filters by payment status, fulfilment status, date and text', async () => {
     const fake = installFakeOrders();
     const user = userEvent.setup();
@@ -70,6 +100,7 @@ describe('order list', () => {
         fulfillment_status: 'unfulfilled',
         placed_from: null,
         placed_to: null,
+        to_fulfil: false,
       },
     });
 

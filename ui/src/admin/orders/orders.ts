@@ -2,6 +2,7 @@
 // the refund amount the owner types.
 import { COUNTRIES } from '../../checkout/countries';
 import { formatMoney, minorToInput, parseMoney } from '../../lib/money';
+import type { SyncReport } from '../../lib/api';
 import type { PaymentStatus } from '../../lib/ordersApi';
 
 export { paymentLabel } from '../../checkout/status';
@@ -125,4 +126,10 @@ const BRANDS: Record<string, string> = {
 /** A card brand as Stripe names it ("visa") in the owner's words ("Visa"). */
 export function cardBrand(brand: string): string {
   return BRANDS[brand] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
+}
+
+/** What a catch-up with Stripe's events did, in words. */
+export function syncSummary(report: SyncReport): string {
+  const seen = `${report.seen} ${report.seen === 1 ? 'event' : 'events'} seen`;
+  return report.applied === 0 ? `${seen}, nothing new` : `${seen}, ${report.applied} applied`;
 }
