@@ -185,7 +185,14 @@ pub struct OrderQuery {
     pub placed_from: Option<String>,
     /// Placed on or before this UTC day, `YYYY-MM-DD`.
     pub placed_to: Option<String>,
+    /// Only orders waiting to be shipped: the dashboard's "Orders to fulfil".
+    pub to_fulfil: bool,
 }
+
+/// Orders waiting to be shipped, as a condition on `orders o`: open, paid (perhaps partly
+/// refunded) and not fulfilled. The dashboard counts them and the order list filters by it.
+pub(crate) const TO_FULFIL: &str = "o.status = 'open' AND o.fulfillment_status = 'unfulfilled'
+    AND o.payment_status IN ('paid', 'partially_refunded')";
 
 /// A discount code as the owner sets it up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -386,6 +393,7 @@ impl Shop {
                AND (?3 IS NULL OR o.fulfillment_status = ?3)
                AND (?4 IS NULL OR o.created_at >= ?4)
                AND (?5 IS NULL OR o.created_at < strftime('%Y-%m-%d', ?5, '+1 day'))
+               AND (NOT ?6 OR ({TO_FULFIL}))
              ORDER BY o.created_at DESC, o.id DESC"
         ))?;
         let rows = stmt.query_map(
@@ -394,7 +402,8 @@ impl Shop {
                 query.payment_status.map(PaymentStatus::as_str),
                 fulfillment,
                 from,
-                to
+                to,
+                query.to_fulfil
             ],
             summary_from_row,
         )?;

@@ -91,9 +91,10 @@ impl Shop {
             })?
             .collect::<Result<_, _>>()?;
         let orders_to_fulfil = conn.query_row(
-            "SELECT count(*) FROM orders
-             WHERE status = 'open' AND fulfillment_status = 'unfulfilled'
-               AND payment_status IN ('paid', 'partially_refunded')",
+            &format!(
+                "SELECT count(*) FROM orders o WHERE {}",
+                crate::orders::TO_FULFIL
+            ),
             [],
             |row| row.get(0),
         )?;

@@ -393,6 +393,11 @@ fn customers_and_order_filters_from_the_command_line() {
         list(&["--search", "OWNER", "--fulfilment", "unfulfilled"]).len(),
         2
     );
+    assert_eq!(
+        list(&["--to-fulfil"]),
+        [paid.as_str()],
+        "the declined order is not waiting to be shipped"
+    );
     assert!(list(&["--to", "2000-01-01"]).is_empty());
 
     let out = flagshop(dir.path(), &["orders", "list", "--from", "yesterday"]);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{blank_shop, buyer, flag, variant};
-use flagshop::{CHART_DAYS, Order, Shop};
+use flagshop::{CHART_DAYS, Order, OrderQuery, Shop};
 
 fn paid_order(shop: &Shop, sku: &str) -> Order {
     let order = shop
@@ -122,6 +122,24 @@ fn the_dashboard_counts_net_sales_by_utc_day_and_what_waits_for_shipping() {
     // Partly refunded today and paid forty days ago wait for shipping; the fulfilled, the fully
     // refunded and the unpaid do not.
     assert_eq!(dashboard.orders_to_fulfil, 2);
+    // The card opens the order list filtered to exactly those orders.
+    let to_fulfil: Vec<String> = shop
+        .search_orders(&OrderQuery {
+            to_fulfil: true,
+            ..OrderQuery::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|o| o.number)
+        .collect();
+    assert_eq!(
+        to_fulfil,
+        [
+            forty_days_ago.number.clone(),
+            today_partly_refunded.number.clone()
+        ],
+        "newest first"
+    );
     assert_eq!(dashboard.low_stock_variants, 1);
 
     // A refund today of an order paid three days ago lowers today, not that day.

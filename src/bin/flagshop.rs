@@ -132,6 +132,9 @@ enum OrdersCommand {
         /// Placed on or before this UTC day.
         #[arg(long, value_name = "DAY")]
         to: Option<String>,
+        /// Only orders waiting to be shipped: open, paid, not fulfilled.
+        #[arg(long)]
+        to_fulfil: bool,
         #[arg(long)]
         json: bool,
     },
@@ -569,6 +572,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             fulfilment,
             from,
             to,
+            to_fulfil,
             json,
         }) => {
             let orders = shop.search_orders(&flagshop::OrderQuery {
@@ -577,6 +581,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 fulfillment_status: fulfilment,
                 placed_from: from,
                 placed_to: to,
+                to_fulfil,
             })?;
             if json {
                 print_json(&orders);

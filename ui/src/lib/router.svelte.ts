@@ -1,6 +1,7 @@
 // The pages, addressed by the URL hash so that the back shortcut and a reload keep the place.
 // The storefront: `#/` the catalogue, `#/product/<handle>`, `#/checkout`, `#/order/<number>`
-// (the confirmation). The back office: `#/admin/<section>` and `#/admin/<section>/<id>`.
+// (the confirmation). The back office: `#/admin/<section>` and `#/admin/<section>/<id>`, either
+// with `?key=value` filters (`#/admin/orders?show=to-fulfil`).
 
 export const adminSections = [
   'dashboard',
@@ -19,14 +20,15 @@ export type Route =
   | { name: 'product'; handle: string }
   | { name: 'checkout' }
   | { name: 'order'; number: string }
-  | { name: 'admin'; section: AdminSection; id?: string };
+  | { name: 'admin'; section: AdminSection; id?: string; query?: Record<string, string> };
 
 function isAdminSection(value: string): value is AdminSection {
   return (adminSections as readonly string[]).includes(value);
 }
 
 export function parseHash(hash: string): Route {
-  const [page, arg, id, ...rest] = hash.replace(/^#\/?/, '').split('/');
+  const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?');
+  const [page, arg, id, ...rest] = path.split('/');
   const decoded = arg === undefined ? undefined : decodeURIComponent(arg);
   if (rest.length > 0) return { name: 'catalogue' };
   if (page === 'product' && decoded && id === undefined) return { name: 'product', handle: decoded };
@@ -35,9 +37,10 @@ export function parseHash(hash: string): Route {
   if (page === 'admin') {
     if (decoded === undefined) return { name: 'admin', section: 'dashboard' };
     if (isAdminSection(decoded)) {
-      return id
-        ? { name: 'admin', section: decoded, id: decodeURIComponent(id) }
-        : { name: 'admin', section: decoded };
+      const route: Route = { name: 'admin', section: decoded };
+      if (id) route.id = decodeURIComponent(id);
+      if (search) route.query = Object.fromEntries(new URLSearchParams(search));
+      return route;
     }
   }
   return { name: 'catalogue' };
@@ -51,10 +54,14 @@ export function orderHref(number: string): string {
   return `#/order/${encodeURIComponent(number)}`;
 }
 
-export function adminHref(section: AdminSection, id?: string): string {
-  return id === undefined
-    ? `#/admin/${section}`
-    : `#/admin/${section}/${encodeURIComponent(id)}`;
+export function adminHref(
+  section: AdminSection,
+  id?: string,
+  query?: Record<string, string>,
+): string {
+  const path = id === undefined ? `#/admin/${section}` : `#/admin/${section}/${encodeURIComponent(id)}`;
+  const search = query ? new URLSearchParams(query).toString() : '';
+  return search ? `${path}?${search}` : path;
 }
 
 export const catalogueHref = '#/';

@@ -24,6 +24,19 @@ describe('parseHash', () => {
     });
   });
 
+  it('reads the filters of a back office page', () => {
+    const href = adminHref('orders', undefined, { show: 'to-fulfil' });
+    expect(href).toBe('#/admin/orders?show=to-fulfil');
+    expect(parseHash(href)).toEqual({ name: 'admin', section: 'orders', query: { show: 'to-fulfil' } });
+    expect(parseHash(adminHref('customers', 'a?b@example.com', { q: 'x y' }))).toEqual({
+      name: 'admin',
+      section: 'customers',
+      id: 'a?b@example.com',
+      query: { q: 'x y' },
+    });
+    expect(adminHref('orders', undefined, {})).toBe('#/admin/orders');
+  });
+
   it('falls back to the catalogue for anything it does not know', () => {
     expect(parseHash('#/admin/nowhere')).toEqual({ name: 'catalogue' });
     expect(parseHash('#/product/')).toEqual({ name: 'catalogue' });

@@ -46,7 +46,10 @@ describe('dashboard', () => {
     expect(screen.getByTestId('to-fulfil')).toHaveTextContent('1');
     expect(screen.getByTestId('low-stock')).toHaveTextContent('2');
     expect(screen.getByTestId('sales-30-days')).toHaveTextContent('$440.00');
-    expect(screen.getByRole('link', { name: 'Orders to fulfil' })).toHaveAttribute('href', '#/admin/orders');
+    expect(screen.getByRole('link', { name: 'Orders to fulfil' })).toHaveAttribute(
+      'href',
+      '#/admin/orders?show=to-fulfil',
+    );
     await waitFor(() => expect(charts).toHaveLength(1));
     const chart = charts[0]!;
     expect(chart.data[0]).toHaveLength(30);

@@ -20,4 +20,8 @@ placed_from: string | null,
 /**
  * Placed on or before this UTC day, `YYYY-MM-DD`.
  */
-placed_to: string | null, };
+placed_to: string | null, 
+/**
+ * Only orders waiting to be shipped: the dashboard's "Orders to fulfil".
+ */
+to_fulfil: boolean, };
