@@ -126,17 +126,21 @@ pub async fn click(client: &Client, what: &str, locator: Locator<'_>) {
     call(what, element.click()).await;
 }
 
-/// Polls `script` (a function body returning a boolean) until it returns true.
+/// Polls `script` (a function body returning a boolean) until it returns true. A script that
+/// errs counts as "not yet": while the page reloads or navigates, WebKit drops a running script
+/// ("Callback was not called before the unload event") and the next poll runs in the new page.
 pub async fn wait_for(client: &Client, what: &str, script: &str) {
     let deadline = Instant::now() + STATE_TIMEOUT;
     loop {
-        let value = call(what, client.execute(script, vec![])).await;
-        if value == Value::Bool(true) {
-            return;
-        }
+        let last = match tokio::time::timeout(CALL_TIMEOUT, client.execute(script, vec![])).await {
+            Ok(Ok(Value::Bool(true))) => return,
+            Ok(Ok(value)) => format!("the script returned {value}"),
+            Ok(Err(e)) => format!("the script failed: {e:?}"),
+            Err(_) => format!("the script gave no answer within {CALL_TIMEOUT:?}"),
+        };
         assert!(
             Instant::now() < deadline,
-            "waited {STATE_TIMEOUT:?} for {what}; the page says: {}",
+            "waited {STATE_TIMEOUT:?} for {what}; {last}; the page says: {}",
             call(
                 "read the page",
                 client.execute("return document.body.innerText.slice(0, 600);", vec![])
