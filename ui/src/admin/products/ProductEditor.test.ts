@@ -99,6 +99,11 @@ describe('product editor', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Keep variants' }));
     expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
     expect(input('SKU, 2x3 ft / Polyester')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Generate variants' }));
+    await screen.findByRole('alertdialog', { name: 'Remove 2 variants?' });
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(input('SKU, 2x3 ft / Polyester')).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Generate variants' }));
     dialog = await screen.findByRole('alertdialog', { name: 'Remove 2 variants?' });
@@ -119,6 +124,11 @@ describe('product editor', () => {
     const dialog = await screen.findByRole('alertdialog', { name: 'Leave page with unsaved changes?' });
     await user.click(within(dialog).getByRole('button', { name: 'Stay' }));
     expect(input('Title').value).toBe('Ukraine Snake Island Flag (new)');
+    expect(window.location.hash).toBe('#/admin/products/ukraine-snake-island-flag');
+    await user.click(screen.getByRole('link', { name: 'Inventory' }));
+    await screen.findByRole('alertdialog', { name: 'Leave page with unsaved changes?' });
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
     expect(window.location.hash).toBe('#/admin/products/ukraine-snake-island-flag');
     await user.click(screen.getByRole('link', { name: 'Inventory' }));
     await user.click(await screen.findByRole('button', { name: 'Leave page' }));
