@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 
@@ -86,5 +86,18 @@ describe('storefront', () => {
     expect(within(drawer).getByText('Your cart is empty')).toBeInTheDocument();
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('does not let a file dropped outside a drop zone replace the shop', async () => {
+    installFakeShop();
+    render(App);
+    const grid = await screen.findByRole('list', { name: 'Products' });
+    const files = { types: ['Files'], files: [new File(['x'], 'flag.png')], dropEffect: 'copy' };
+    // dispatchEvent answers false when the default (open the file in the window) was prevented.
+    expect(await fireEvent.dragOver(grid, { dataTransfer: files })).toBe(false);
+    expect(files.dropEffect).toBe('none');
+    expect(await fireEvent.drop(grid, { dataTransfer: files })).toBe(false);
+    // Text dragged within the page keeps its default.
+    expect(await fireEvent.drop(grid, { dataTransfer: { types: ['text/plain'] } })).toBe(true);
   });
 });
