@@ -138,15 +138,16 @@ pub async fn wait_for(client: &Client, what: &str, script: &str) {
             Ok(Err(e)) => format!("the script failed: {e:?}"),
             Err(_) => format!("the script gave no answer within {CALL_TIMEOUT:?}"),
         };
-        assert!(
-            Instant::now() < deadline,
-            "waited {STATE_TIMEOUT:?} for {what}; {last}; the page says: {}",
-            call(
-                "read the page",
-                client.execute("return document.body.innerText.slice(0, 600);", vec![])
-            )
-            .await
-        );
+        if Instant::now() >= deadline {
+            // Reading the page may fail too (it may be reloading): say so rather than hide `last`.
+            let read = client.execute("return document.body.innerText.slice(0, 600);", vec![]);
+            let page = match tokio::time::timeout(CALL_TIMEOUT, read).await {
+                Ok(Ok(text)) => text.to_string(),
+                Ok(Err(e)) => format!("(unreadable: {e:?})"),
+                Err(_) => format!("(no answer within {CALL_TIMEOUT:?})"),
+            };
+            panic!("waited {STATE_TIMEOUT:?} for {what}; {last}; the page says: {page}");
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
