@@ -7,10 +7,16 @@ Unlike `localstripe --port P`, it
 - takes a free port when --port is 0 (the default) and prints the port alone on stdout's first
   line, so the caller can read it,
 - with --exit-with-stdin, exits when its stdin closes: the parent that holds the other end can
-  die in any way (even SIGKILL) without leaving a server behind.
+  die in any way (even SIGKILL) without leaving a server behind,
+- with --today, behaves like today's Stripe API (version 2026-09-30.endive, what the app's
+  async-stripe sends) wherever the app depends on it: see scripts/stripe_today.py for the
+  rules, routes and test helpers. Timed changes there (pending refunds settling, failing
+  refunds, disputes) happen --async-delay seconds (default 1.0) after their cause. Without
+  --today it is plain localstripe.
 
 Run it with the venv that scripts/localstripe.sh makes:
     .venv/localstripe/bin/python scripts/localstripe_server.py [--port P] [--store FILE]
+        [--exit-with-stdin] [--quiet] [--today [--async-delay SECONDS]]
 """
 
 import argparse
@@ -56,12 +62,25 @@ def main():
     parser.add_argument("--store", help="pickle file for the store (default: memory only)")
     parser.add_argument("--exit-with-stdin", action="store_true")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.add_argument("--today", action="store_true",
+                        help="behave like today's Stripe API (see scripts/stripe_today.py)")
+    parser.add_argument("--async-delay", type=float, default=1.0, metavar="SECONDS",
+                        help="--today: delay of timed changes (refunds, disputes); default 1.0")
     args = parser.parse_args()
+    if args.async_delay < 0:
+        parser.error("--async-delay must not be negative")
 
     patch_store(os.path.abspath(args.store) if args.store else None)
     # Imported after the patch so that nothing can reach the store unpatched.
     from aiohttp import web
     from localstripe.server import app
+
+    if args.today:
+        # Next to this file; imported only now, after the store patch, like localstripe.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import stripe_today
+
+        stripe_today.install(app, async_delay=args.async_delay)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
