@@ -11,35 +11,49 @@ use serde::{Deserialize, Serialize};
 
 use crate::orders::CancelStep;
 use crate::payments::{
-    Decline, Outcome, PaymentError, PaymentIntent, PaymentIntentStatus, RefundStatus, ServerKind,
-    StripeClient,
+    Decline, Outcome, PaymentError, PaymentIntent, PaymentIntentStatus, ServerKind, StripeClient,
 };
 use crate::{Error, Order, Shop};
 
-/// Stripe's test cards, by what they do.
+/// Stripe's test cards, by what they do (https://docs.stripe.com/testing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestCard {
     /// 4242 4242 4242 4242: succeeds.
     Visa,
-    /// A generic decline.
+    /// 4000 0000 0000 0002: a generic decline.
     Declined,
-    /// Attaches, then is declined when charged.
+    /// 4000 0000 0000 0341: attaches, then is declined when charged.
     ChargeDeclined,
-    /// Declined for insufficient funds.
+    /// 4000 0000 0000 9995: declined for insufficient funds.
     InsufficientFunds,
-    /// Requires 3-D Secure authentication.
+    /// 4000 0000 0000 9987: declined, the card was reported lost.
+    LostCard,
+    /// 4000 0000 0000 0069: declined, the card has expired.
+    ExpiredCard,
+    /// 4000 0000 0000 0127: declined, the CVC is wrong.
+    IncorrectCvc,
+    /// 4000 0000 0000 0119: declined by a processing error.
+    ProcessingError,
+    /// 4000 0025 0000 3155 (Stripe: `pm_card_threeDSecure2Required`): requires 3-D Secure.
     #[serde(rename = "3ds")]
     ThreeDSecure,
+    /// 4000 0000 0000 0259: succeeds, then the cardholder disputes it as fraudulent.
+    Dispute,
 }
 
 impl TestCard {
-    pub const ALL: [TestCard; 5] = [
+    pub const ALL: [TestCard; 10] = [
         TestCard::Visa,
         TestCard::Declined,
         TestCard::ChargeDeclined,
         TestCard::InsufficientFunds,
+        TestCard::LostCard,
+        TestCard::ExpiredCard,
+        TestCard::IncorrectCvc,
+        TestCard::ProcessingError,
         TestCard::ThreeDSecure,
+        TestCard::Dispute,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,39 +62,68 @@ impl TestCard {
             TestCard::Declined => "declined",
             TestCard::ChargeDeclined => "charge_declined",
             TestCard::InsufficientFunds => "insufficient_funds",
+            TestCard::LostCard => "lost_card",
+            TestCard::ExpiredCard => "expired_card",
+            TestCard::IncorrectCvc => "incorrect_cvc",
+            TestCard::ProcessingError => "processing_error",
             TestCard::ThreeDSecure => "3ds",
+            TestCard::Dispute => "dispute",
         }
     }
 
-    /// The PaymentMethod to pay with. Real Stripe knows every test card by a `pm_card_…` id;
-    /// the local emulator knows some only by card number, which it accepts from the backend
-    /// (real Stripe never receives a card number from us).
+    /// The PaymentMethod to pay with. Stripe knows every test card by a `pm_card_…` id
+    /// (https://docs.stripe.com/testing#cards); the local emulator knows some only by card
+    /// number, which it accepts from the backend (real Stripe never receives a card number
+    /// from us), and cannot make the others fail as Stripe does.
     pub async fn payment_method(self, client: &StripeClient) -> Result<String, PaymentError> {
-        let emulator = client.server_kind() == ServerKind::Emulator;
+        if client.server_kind() == ServerKind::Stripe {
+            return Ok(self.stripe_payment_method().to_owned());
+        }
         let by_number = |number: &'static str| async move {
             client
                 .emulator_card_payment_method(number, 12, 2034, "123")
                 .await
                 .map(|pm| pm.id)
         };
-        match (self, emulator) {
-            (TestCard::Visa, _) => Ok("pm_card_visa".into()),
-            // The emulator declines this one only when it is attached to a customer, so it
-            // would pay: no card of its makes a generic decline on a payment.
-            (TestCard::Declined, true) => {
-                Err(PaymentError::NotSupportedByServer("a generic card decline"))
-            }
-            (TestCard::Declined, false) => Ok("pm_card_visa_chargeDeclined".into()),
-            (TestCard::ChargeDeclined, true) => by_number("4000000000000341").await,
-            (TestCard::ChargeDeclined, false) => Ok("pm_card_chargeCustomerFail".into()),
-            (TestCard::InsufficientFunds, true) => Err(PaymentError::NotSupportedByServer(
+        match self {
+            TestCard::Visa => Ok("pm_card_visa".into()),
+            TestCard::ChargeDeclined => by_number("4000000000000341").await,
+            TestCard::ThreeDSecure => by_number("4000002500003155").await,
+            // The emulator declines these cards only when they are attached to a customer,
+            // so a payment with them would succeed.
+            TestCard::Declined => Err(PaymentError::NotSupportedByServer("a generic card decline")),
+            TestCard::InsufficientFunds => Err(PaymentError::NotSupportedByServer(
                 "the insufficient-funds test card",
             )),
-            (TestCard::InsufficientFunds, false) => {
-                Ok("pm_card_visa_chargeDeclinedInsufficientFunds".into())
-            }
-            (TestCard::ThreeDSecure, true) => by_number("4000002500003155").await,
-            (TestCard::ThreeDSecure, false) => Ok("pm_card_threeDSecure2Required".into()),
+            TestCard::LostCard => Err(PaymentError::NotSupportedByServer(
+                "the lost-card test card",
+            )),
+            TestCard::ExpiredCard => Err(PaymentError::NotSupportedByServer(
+                "the expired-card test card",
+            )),
+            TestCard::IncorrectCvc => Err(PaymentError::NotSupportedByServer(
+                "the incorrect-CVC test card",
+            )),
+            TestCard::ProcessingError => Err(PaymentError::NotSupportedByServer(
+                "the processing-error test card",
+            )),
+            TestCard::Dispute => Err(PaymentError::NotSupportedByServer("disputes")),
+        }
+    }
+
+    /// Stripe's documented PaymentMethod id for the card.
+    fn stripe_payment_method(self) -> &'static str {
+        match self {
+            TestCard::Visa => "pm_card_visa",
+            TestCard::Declined => "pm_card_visa_chargeDeclined",
+            TestCard::ChargeDeclined => "pm_card_chargeCustomerFail",
+            TestCard::InsufficientFunds => "pm_card_visa_chargeDeclinedInsufficientFunds",
+            TestCard::LostCard => "pm_card_visa_chargeDeclinedLostCard",
+            TestCard::ExpiredCard => "pm_card_chargeDeclinedExpiredCard",
+            TestCard::IncorrectCvc => "pm_card_chargeDeclinedIncorrectCvc",
+            TestCard::ProcessingError => "pm_card_chargeDeclinedProcessingError",
+            TestCard::ThreeDSecure => "pm_card_threeDSecure2Required",
+            TestCard::Dispute => "pm_card_createDispute",
         }
     }
 }
@@ -93,8 +136,8 @@ impl std::str::FromStr for TestCard {
             .find(|c| c.name() == s)
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "unknown test card \"{s}\" (expected visa, declined, charge_declined, \
-                     insufficient_funds or 3ds)"
+                    "unknown test card \"{s}\" (expected one of: {})",
+                    TestCard::ALL.map(TestCard::name).join(", ")
                 ))
             })
     }
@@ -134,7 +177,7 @@ pub async fn pay(
                         ("order_id", id.as_str()),
                         ("order_number", order.number.as_str()),
                     ],
-                    &format!("order-{}-payment-intent", order.id),
+                    &idempotency_key(shop, format!("order-{}-payment-intent", order.id)).await?,
                 )
                 .await?;
             blocking(shop, {
@@ -145,7 +188,7 @@ pub async fn pay(
             intent.id
         }
     };
-    let key = confirm_key(order.id, attempt);
+    let key = idempotency_key(shop, confirm_key(order.id, attempt)).await?;
     let outcome = match client
         .confirm_payment_intent(&intent_id, Some(payment_method), &key)
         .await
@@ -206,9 +249,10 @@ pub async fn refund(
     })
     .await?;
     let refund = client.create_refund(&intent, Some(amount), &key).await?;
+    // Stripe may answer `pending`: it counts until Stripe says it failed.
     blocking(shop, {
         let number = number.to_owned();
-        move |shop| shop.record_refund(&number, &refund.id, refund.amount.amount, restock)
+        move |shop| shop.record_stripe_refund(&number, &refund, restock)
     })
     .await
 }
@@ -255,9 +299,8 @@ pub async fn cancel(shop: &Arc<Shop>, client: &StripeClient, number: &str) -> Re
                 // ignores the key, and answers 400 to a second cancel, which the `Canceled`
                 // arm above avoids by reading the intent first.
                 _ => {
-                    client
-                        .cancel_payment_intent(intent, idempotency_key)
-                        .await?;
+                    let key = self::idempotency_key(shop, idempotency_key.clone()).await?;
+                    client.cancel_payment_intent(intent, &key).await?;
                 }
             }
         }
@@ -278,24 +321,23 @@ pub async fn cancel(shop: &Arc<Shop>, client: &StripeClient, number: &str) -> Re
     .await
 }
 
-/// Records the refunds Stripe has for the order's PaymentIntent that the shop does not know
-/// yet (made in the Stripe dashboard, say), by refund id; nothing is restocked, since the
-/// owner did not say the goods came back.
-async fn record_stripe_refunds(
+/// Brings the order's refunds up to date with what Stripe has for its PaymentIntent: refunds
+/// made outside the app (in the Stripe dashboard, say) are added, and the status of each known
+/// one follows Stripe's (pending → succeeded, failed or canceled). Nothing is restocked, since
+/// the owner did not say the goods came back.
+async fn reconcile_refunds(
     shop: &Arc<Shop>,
     client: &StripeClient,
     number: &str,
     payment_intent: &str,
 ) -> Result<(), Error> {
     let mut refunds = client.list_refunds(payment_intent).await?;
-    // A failed or cancelled refund gave nothing back.
-    refunds.retain(|r| matches!(r.status, RefundStatus::Succeeded | RefundStatus::Pending));
     refunds.sort_by_key(|r| r.created);
     blocking(shop, {
         let number = number.to_owned();
         move |shop| {
             for refund in refunds {
-                shop.record_refund(&number, &refund.id, refund.amount.amount, false)?;
+                shop.record_stripe_refund(&number, &refund, false)?;
             }
             Ok(())
         }
@@ -313,28 +355,54 @@ pub struct SyncReport {
     pub applied: usize,
 }
 
-/// Learns what happened at Stripe without a public URL: lists the events since the last one
-/// applied and applies each once. Nothing is taken from the event itself: the PaymentIntent is
-/// read back before the order moves, so an old or repeated event cannot move it backwards.
+/// Learns what happened at Stripe without a public URL: lists every event since the last
+/// complete catch-up, then applies each once, oldest first. Nothing is taken from the event
+/// itself: the object is read back before an order moves, so an old or repeated event cannot
+/// move it backwards.
+///
+/// Stripe lists newest first, at most 100 a page, and pages back in time
+/// (https://docs.stripe.com/api/events/list); so the whole list is read before anything is
+/// applied, and the point to resume from moves only once every event was applied. A catch-up
+/// cut off halfway leaves that point where it was: the next one lists the same events again,
+/// skips those applied (by id) and applies the rest.
 pub async fn sync_events(shop: &Arc<Shop>, client: &StripeClient) -> Result<SyncReport, Error> {
-    let since = blocking(shop, |shop| shop.last_stripe_event_time()).await?;
-    // A second of overlap: events in the same second as the last one are skipped by id.
-    let mut after = since.map(|t| t - 1);
-    let mut report = SyncReport::default();
+    let since = blocking(shop, |shop| shop.stripe_events_synced_until()).await?;
+    // A second of overlap: events in the same second as the last catch-up's newest are
+    // listed again and skipped by id.
+    let after = since.map(|t| t - 1);
+    let mut events = Vec::new();
+    let mut cursor: Option<String> = None;
     loop {
-        let events = client.list_events(after, None, 100).await?;
-        let page = events.len();
-        for event in events {
-            report.seen += 1;
-            after = Some(after.map_or(event.created - 1, |a| a.max(event.created - 1)));
-            if apply_once(shop, client, &event).await? {
-                report.applied += 1;
-            }
-        }
-        if page < 100 {
-            return Ok(report);
+        let page = client.list_events(after, cursor.as_deref(), 100).await?;
+        let last = page.events.last().map(|e| e.id.clone());
+        events.extend(page.events);
+        match last {
+            Some(last) if page.has_more => cursor = Some(last),
+            _ => break,
         }
     }
+    // Oldest first. Stripe lists newest first, so within one second the reversed order is the
+    // order they happened in; localstripe lists oldest first already.
+    if client.server_kind() == ServerKind::Stripe {
+        events.reverse();
+    }
+    events.sort_by_key(|e| e.created);
+    let mut report = SyncReport::default();
+    let mut newest = since;
+    for event in &events {
+        report.seen += 1;
+        if apply_once(shop, client, event).await? {
+            report.applied += 1;
+        }
+        newest = newest.max(Some(event.created));
+    }
+    if let Some(newest) = newest {
+        blocking(shop, move |shop| {
+            shop.set_stripe_events_synced_until(newest)
+        })
+        .await?;
+    }
+    Ok(report)
 }
 
 /// Applies an event unless it was applied before (by id), whether it came from polling or a
@@ -358,26 +426,38 @@ pub(crate) async fn apply_once(
 }
 
 /// Applies one event to the order it is about; false when it concerns none of ours.
+///
+/// Only ids are taken from the event: the PaymentIntent, its refunds or the dispute are read
+/// back from Stripe before acting, whatever order the events came in.
 async fn apply_event(
     shop: &Arc<Shop>,
     client: &StripeClient,
     event: &crate::payments::Event,
 ) -> Result<bool, Error> {
-    // Payment outcomes, and refunds made outside the app. Only the PaymentIntent's id is taken
-    // from the event: the intent, or its refunds, are read back from Stripe before acting.
-    let refunded = event.event_type == "charge.refunded";
-    let intent = match event.event_type.as_str() {
-        kind if kind.starts_with("payment_intent.") => event.object_id.clone(),
-        // The event's object is the charge, which names its PaymentIntent.
-        "charge.refunded" => match event.object.get("payment_intent") {
-            Some(serde_json::Value::String(id)) => Some(id.clone()),
-            Some(object) => object
-                .get("id")
-                .and_then(|id| id.as_str())
-                .map(str::to_owned),
-            None => None,
+    let kind = event.event_type.as_str();
+    let about = if kind.starts_with("payment_intent.") {
+        About::Payment
+    } else if kind == "charge.refunded"
+        || kind.starts_with("refund.")
+        || kind == "charge.refund.updated"
+    {
+        About::Refunds
+    } else if kind.starts_with("charge.dispute.") {
+        About::Dispute
+    } else {
+        return Ok(false);
+    };
+    let intent = match about {
+        About::Payment => event.object_id.clone(),
+        // A charge or a refund names its PaymentIntent; a dispute names its charge (and, in
+        // today's API, its PaymentIntent too).
+        About::Refunds | About::Dispute => match id_in(&event.object, "payment_intent") {
+            Some(intent) => Some(intent),
+            None => match id_in(&event.object, "charge") {
+                Some(charge) => client.payment_intent_of_charge(&charge).await?,
+                None => None,
+            },
         },
-        _ => None,
     };
     let Some(intent) = intent else {
         return Ok(false);
@@ -390,12 +470,37 @@ async fn apply_event(
     let Some(number) = number else {
         return Ok(false);
     };
-    if refunded {
-        record_stripe_refunds(shop, client, &number, &intent).await?;
-    } else {
-        refresh(shop, client, &number).await?;
+    match about {
+        About::Payment => {
+            refresh(shop, client, &number).await?;
+        }
+        About::Refunds => reconcile_refunds(shop, client, &number, &intent).await?,
+        About::Dispute => {
+            let id = event.object_id.clone().ok_or_else(|| {
+                Error::Payment(PaymentError::UnexpectedResponse(
+                    "a dispute event without a dispute id".into(),
+                ))
+            })?;
+            let dispute = client.retrieve_dispute(&id).await?;
+            blocking(shop, move |shop| shop.record_dispute(&number, &dispute)).await?;
+        }
     }
     Ok(true)
+}
+
+/// What an event is about, for the one thing to read back from Stripe.
+enum About {
+    Payment,
+    Refunds,
+    Dispute,
+}
+
+/// `object[field]` as an id, whether Stripe sent an id or an expanded object.
+fn id_in(object: &serde_json::Value, field: &str) -> Option<String> {
+    match object.get(field)? {
+        serde_json::Value::String(id) => Some(id.clone()),
+        other => other.get("id")?.as_str().map(str::to_owned),
+    }
 }
 
 async fn apply_outcome(shop: &Arc<Shop>, number: &str, outcome: Outcome) -> Result<Order, Error> {
@@ -453,10 +558,15 @@ fn decline_message(decline: &Decline) -> String {
     }
 }
 
-/// The idempotency key of attempt `attempt` to confirm order `order_id`'s payment: a repeat of
-/// the same attempt can never charge twice.
+/// What attempt `attempt` to confirm order `order_id`'s payment is called in its idempotency
+/// key: a repeat of the same attempt can never charge twice.
 pub(crate) fn confirm_key(order_id: i64, attempt: i64) -> String {
     format!("order-{order_id}-attempt-{attempt}-confirm")
+}
+
+/// The shop's idempotency key for `what` (see [`Shop::idempotency_key`]).
+pub(crate) async fn idempotency_key(shop: &Arc<Shop>, what: String) -> Result<String, Error> {
+    blocking(shop, move |shop| shop.idempotency_key(&what)).await
 }
 
 /// Runs database work on a blocking thread, off the async runtime.

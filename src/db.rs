@@ -16,6 +16,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/002_carts.sql"),
     include_str!("../migrations/003_orders.sql"),
     include_str!("../migrations/004_back_office.sql"),
+    include_str!("../migrations/005_refund_status_and_disputes.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -14,7 +14,7 @@ use ts_rs::TS;
 
 use crate::checkout::{self, TestCard, blocking};
 use crate::orders::{Address, CustomerDetails};
-use crate::payments::{PaymentError, ServerKind, StripeClient};
+use crate::payments::{PaymentError, PaymentIntent, ServerKind, StripeClient};
 use crate::{Error, Order, PaymentStatus, Shop};
 
 /// The customer every lab order is placed for, so lab orders are easy to tell apart.
@@ -28,88 +28,141 @@ pub enum LabScenario {
     GenericDecline,
     ChargeDeclined,
     InsufficientFunds,
+    LostCard,
+    ExpiredCard,
+    IncorrectCvc,
+    ProcessingError,
     ThreeDSecurePassed,
     ThreeDSecureFailed,
     /// The same confirmation sent twice with one idempotency key: charged once.
     DuplicateConfirm,
+    /// Paid, then refunded in full with the goods restocked.
+    Refund,
+    /// Paid, then disputed by the cardholder: the order shows the dispute.
+    Dispute,
 }
 
 impl LabScenario {
-    pub const ALL: [LabScenario; 7] = [
+    pub const ALL: [LabScenario; 13] = [
         LabScenario::Success,
         LabScenario::GenericDecline,
         LabScenario::ChargeDeclined,
         LabScenario::InsufficientFunds,
+        LabScenario::LostCard,
+        LabScenario::ExpiredCard,
+        LabScenario::IncorrectCvc,
+        LabScenario::ProcessingError,
         LabScenario::ThreeDSecurePassed,
         LabScenario::ThreeDSecureFailed,
         LabScenario::DuplicateConfirm,
+        LabScenario::Refund,
+        LabScenario::Dispute,
     ];
 
     fn card(self) -> TestCard {
         match self {
-            LabScenario::Success | LabScenario::DuplicateConfirm => TestCard::Visa,
+            LabScenario::Success | LabScenario::DuplicateConfirm | LabScenario::Refund => {
+                TestCard::Visa
+            }
             LabScenario::GenericDecline => TestCard::Declined,
             LabScenario::ChargeDeclined => TestCard::ChargeDeclined,
             LabScenario::InsufficientFunds => TestCard::InsufficientFunds,
+            LabScenario::LostCard => TestCard::LostCard,
+            LabScenario::ExpiredCard => TestCard::ExpiredCard,
+            LabScenario::IncorrectCvc => TestCard::IncorrectCvc,
+            LabScenario::ProcessingError => TestCard::ProcessingError,
             LabScenario::ThreeDSecurePassed | LabScenario::ThreeDSecureFailed => {
                 TestCard::ThreeDSecure
             }
+            LabScenario::Dispute => TestCard::Dispute,
         }
     }
 
-    /// What the pipeline must end with: paid and one unit sold, or failed and nothing sold.
+    /// What the pipeline must end with: paid and one unit sold, refunded with the unit back,
+    /// or failed and nothing sold.
     pub fn expected(self) -> LabState {
-        let paid = matches!(
-            self,
-            LabScenario::Success | LabScenario::ThreeDSecurePassed | LabScenario::DuplicateConfirm
-        );
+        let (payment_status, on_hand_change) = match self {
+            LabScenario::Success
+            | LabScenario::ThreeDSecurePassed
+            | LabScenario::DuplicateConfirm
+            | LabScenario::Dispute => (PaymentStatus::Paid, -1),
+            LabScenario::Refund => (PaymentStatus::Refunded, 0),
+            _ => (PaymentStatus::Failed, 0),
+        };
         LabState {
-            payment_status: if paid {
-                PaymentStatus::Paid
-            } else {
-                PaymentStatus::Failed
-            },
-            on_hand_change: if paid { -1 } else { 0 },
+            payment_status,
+            on_hand_change,
             reserved_change: 0,
+            disputed: self == LabScenario::Dispute,
         }
+    }
+
+    fn is_3ds(self) -> bool {
+        matches!(
+            self,
+            LabScenario::ThreeDSecurePassed | LabScenario::ThreeDSecureFailed
+        )
     }
 }
 
-/// The order's payment status and how the variant's stock moved.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+/// The order's payment status, how the variant's stock moved, and whether the payment was
+/// disputed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct LabState {
     pub payment_status: PaymentStatus,
     pub on_hand_change: i64,
     pub reserved_change: i64,
+    pub disputed: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum LabVerdict {
     Pass,
     Fail,
     NotSupported,
+    /// Stripe waits for the customer to authenticate (3-D Secure) in the page, with Stripe.js
+    /// and the result's `client_secret`; then [`finish`] reads the outcome.
+    AwaitingAuthentication,
+}
+
+/// The variant's on hand and reserved before the scenario ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LabStock {
+    pub on_hand: i64,
+    pub reserved: i64,
 }
 
 /// One row of the lab's matrix.
-#[derive(Clone, Debug, Serialize, TS)]
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct LabResult {
     pub scenario: LabScenario,
     /// The test card, as the CLI names it (`visa`, `3ds`, …).
     pub card: String,
+    pub sku: String,
     pub expected: LabState,
-    /// `None` when the scenario could not run here.
+    /// `None` when the scenario could not run here, or waits for authentication.
     pub actual: Option<LabState>,
     pub order_number: Option<String>,
     pub verdict: LabVerdict,
     /// What happened, in a sentence: the decline message, the server's limitation, …
     pub note: String,
+    /// The stock the outcome is measured against.
+    pub before: Option<LabStock>,
+    /// For Stripe.js while the verdict is [`LabVerdict::AwaitingAuthentication`].
+    pub client_secret: Option<String>,
 }
 
 /// Runs `scenario` with one unit of `sku`.
+///
+/// With Stripe (or a server that behaves as Stripe), 3-D Secure can only be completed by the
+/// customer in the page: those scenarios stop at [`LabVerdict::AwaitingAuthentication`] with
+/// the intent's client secret, and [`finish`] reads the outcome once Stripe.js is done. The
+/// local emulator completes it on its own endpoint, so there they run to the end here.
 pub async fn run(
     shop: &Arc<Shop>,
     client: &StripeClient,
@@ -120,23 +173,16 @@ pub async fn run(
     let mut result = LabResult {
         scenario,
         card: card.name().to_owned(),
+        sku: sku.to_owned(),
         expected: scenario.expected(),
         actual: None,
         order_number: None,
         verdict: LabVerdict::NotSupported,
         note: String::new(),
+        before: None,
+        client_secret: None,
     };
     // Decided before any order exists, so an unsupported scenario leaves nothing behind.
-    let is_3ds = matches!(
-        scenario,
-        LabScenario::ThreeDSecurePassed | LabScenario::ThreeDSecureFailed
-    );
-    if is_3ds && client.server_kind() != ServerKind::Emulator {
-        result.note = "Stripe asks for 3-D Secure in the customer's browser: run this one \
-                       from the storefront with the 3-D Secure test card"
-            .to_owned();
-        return Ok(result);
-    }
     let payment_method = match card.payment_method(client).await {
         Ok(pm) => pm,
         Err(e @ PaymentError::NotSupportedByServer(_)) => {
@@ -146,7 +192,7 @@ pub async fn run(
         Err(e) => return Err(e.into()),
     };
 
-    let before = stock(shop, sku).await?;
+    result.before = Some(stock(shop, sku).await?);
     let order = blocking(shop, {
         let sku = sku.to_owned();
         move |shop| shop.place_order(&[(sku, 1)], &lab_customer(), None)
@@ -156,21 +202,70 @@ pub async fn run(
     let mut order = checkout::pay(shop, client, &order.number, &payment_method).await?;
     let mut notes = Vec::new();
     match scenario {
-        LabScenario::ThreeDSecurePassed | LabScenario::ThreeDSecureFailed => {
-            order = authenticate(shop, client, &order, scenario).await?;
+        _ if scenario.is_3ds() && order.payment_status == PaymentStatus::RequiresAction => {
+            if client.server_kind() == ServerKind::Stripe {
+                let intent = intent_of(client, &order).await?;
+                result.client_secret = intent.client_secret;
+                result.verdict = LabVerdict::AwaitingAuthentication;
+                result.note = format!(
+                    "The bank asks for 3-D Secure: {} it in the window Stripe opens.",
+                    if scenario == LabScenario::ThreeDSecurePassed {
+                        "complete"
+                    } else {
+                        "fail"
+                    }
+                );
+                return Ok(result);
+            }
+            order = emulator_authenticate(shop, client, &order, scenario).await?;
         }
         LabScenario::DuplicateConfirm => {
-            notes.push(confirm_again(client, &order, &payment_method).await?);
+            notes.push(confirm_again(shop, client, &order, &payment_method).await?);
             // The repeat's answer goes through the pipeline too: paid twice is paid once.
             order = checkout::refresh(shop, client, &order.number).await?;
         }
+        LabScenario::Refund if order.payment_status == PaymentStatus::Paid => {
+            order = checkout::refund(shop, client, &order.number, None, true).await?;
+        }
+        LabScenario::Dispute if order.payment_status == PaymentStatus::Paid => {
+            order = wait_for_dispute(shop, client, &order.number).await?;
+        }
         _ => {}
     }
-    let after = stock(shop, sku).await?;
+    judge(shop, result, &order, notes).await
+}
+
+/// Reads the outcome of a scenario that waited for the customer to authenticate in the page.
+pub async fn finish(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    mut result: LabResult,
+) -> Result<LabResult, Error> {
+    let number = result
+        .order_number
+        .clone()
+        .ok_or_else(|| Error::invalid("this lab result has no order to finish"))?;
+    let order = checkout::refresh(shop, client, &number).await?;
+    result.client_secret = None;
+    judge(shop, result, &order, Vec::new()).await
+}
+
+/// Compares what happened with what should have.
+async fn judge(
+    shop: &Arc<Shop>,
+    mut result: LabResult,
+    order: &Order,
+    mut notes: Vec<String>,
+) -> Result<LabResult, Error> {
+    let before = result
+        .before
+        .ok_or_else(|| Error::invalid("this lab result has no stock to compare with"))?;
+    let after = stock(shop, &result.sku).await?;
     let actual = LabState {
         payment_status: order.payment_status,
-        on_hand_change: after.0 - before.0,
-        reserved_change: after.1 - before.1,
+        on_hand_change: after.on_hand - before.on_hand,
+        reserved_change: after.reserved - before.reserved,
+        disputed: order.dispute.is_some(),
     };
     if let Some(event) = order.events.last() {
         notes.insert(0, event.message.clone());
@@ -182,8 +277,33 @@ pub async fn run(
     };
     result.actual = Some(actual);
     result.note = notes.join(" ");
-    tracing::info!(?scenario, order = order.number, verdict = ?result.verdict, "lab scenario run");
+    tracing::info!(scenario = ?result.scenario, order = order.number, verdict = ?result.verdict, "lab scenario run");
     Ok(result)
+}
+
+/// How long the lab waits for Stripe to open the dispute of a disputed test payment: Stripe
+/// does it a few seconds after the payment.
+const DISPUTE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Catches up with Stripe's events until the order has its dispute, or [`DISPUTE_WAIT`] passed.
+async fn wait_for_dispute(
+    shop: &Arc<Shop>,
+    client: &StripeClient,
+    number: &str,
+) -> Result<Order, Error> {
+    let deadline = tokio::time::Instant::now() + DISPUTE_WAIT;
+    loop {
+        checkout::sync_events(shop, client).await?;
+        let order = blocking(shop, {
+            let number = number.to_owned();
+            move |shop| shop.order(&number)
+        })
+        .await?;
+        if order.dispute.is_some() || tokio::time::Instant::now() >= deadline {
+            return Ok(order);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 /// The variant the lab buys: the one on sale with the most units available, so the lab
@@ -204,26 +324,28 @@ pub fn sample_sku(shop: &Shop) -> Result<String, Error> {
         .ok_or_else(|| Error::invalid("no product on sale has stock to run the lab with"))
 }
 
+/// The order's PaymentIntent as Stripe has it now.
+async fn intent_of(client: &StripeClient, order: &Order) -> Result<PaymentIntent, Error> {
+    let intent_id = order
+        .payment_intent_id
+        .as_deref()
+        .ok_or_else(|| Error::invalid("the order has no PaymentIntent to authenticate"))?;
+    Ok(client.retrieve_payment_intent(intent_id).await?)
+}
+
 /// Completes or fails the 3-D Secure challenge the way the emulator's Stripe.js would, then
 /// reads the payment back.
-async fn authenticate(
+async fn emulator_authenticate(
     shop: &Arc<Shop>,
     client: &StripeClient,
     order: &Order,
     scenario: LabScenario,
 ) -> Result<Order, Error> {
-    if order.payment_status != PaymentStatus::RequiresAction {
-        return Ok(order.clone());
-    }
-    let intent_id = order
-        .payment_intent_id
-        .as_deref()
-        .ok_or_else(|| Error::invalid("the order has no PaymentIntent to authenticate"))?;
-    let intent = client.retrieve_payment_intent(intent_id).await?;
+    let intent = intent_of(client, order).await?;
     let secret = intent.client_secret.as_deref().unwrap_or_default();
     let success = scenario == LabScenario::ThreeDSecurePassed;
     client
-        .emulator_authenticate_3ds(intent_id, secret, success)
+        .emulator_authenticate_3ds(&intent.id, secret, success)
         .await?;
     checkout::refresh(shop, client, &order.number).await
 }
@@ -231,6 +353,7 @@ async fn authenticate(
 /// Sends the order's last confirmation again with the same idempotency key, and says what the
 /// server made of it.
 async fn confirm_again(
+    shop: &Arc<Shop>,
     client: &StripeClient,
     order: &Order,
     payment_method: &str,
@@ -239,7 +362,11 @@ async fn confirm_again(
         .payment_intent_id
         .as_deref()
         .ok_or_else(|| Error::invalid("the order has no PaymentIntent to confirm again"))?;
-    let key = checkout::confirm_key(order.id, order.payment_attempts);
+    let key = checkout::idempotency_key(
+        shop,
+        checkout::confirm_key(order.id, order.payment_attempts),
+    )
+    .await?;
     Ok(
         match client
             .confirm_payment_intent(intent_id, Some(payment_method), &key)
@@ -273,9 +400,11 @@ fn lab_customer() -> CustomerDetails {
     }
 }
 
-/// On hand and reserved.
-async fn stock(shop: &Arc<Shop>, sku: &str) -> Result<(i64, i64), Error> {
+async fn stock(shop: &Arc<Shop>, sku: &str) -> Result<LabStock, Error> {
     let sku = sku.to_owned();
     let level = blocking(shop, move |shop| shop.stock_level(&sku)).await?;
-    Ok((level.on_hand, level.reserved))
+    Ok(LabStock {
+        on_hand: level.on_hand,
+        reserved: level.reserved,
+    })
 }

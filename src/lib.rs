@@ -9,6 +9,7 @@ pub mod checkout;
 mod customers;
 mod db;
 mod demo;
+mod disputes;
 mod error;
 mod inventory;
 pub mod lab;
@@ -17,6 +18,7 @@ mod money;
 mod orders;
 pub mod payments;
 mod pricing;
+mod refunds;
 mod reports;
 mod settings;
 mod shop;
@@ -29,6 +31,7 @@ pub use catalogue::{
     VariantUpdate,
 };
 pub use customers::{CustomerDetail, CustomerSummary};
+pub use disputes::OrderDispute;
 pub use error::Error;
 pub use inventory::{LedgerEntry, StockCheck, StockLevel, StockMismatch, StockReason};
 pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};

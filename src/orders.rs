@@ -9,11 +9,16 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::catalogue::shop_currency;
+use crate::disputes::{self, OPEN as OPEN_DISPUTE, OrderDispute};
 use crate::inventory::{self, StockReason};
 use crate::money::{Currency, Money};
 use crate::payments::CardSummary;
 use crate::pricing::{self, Discount, PricingRules, Totals};
+use crate::refunds;
 use crate::{Error, Shop};
+
+/// The setting where catching up with Stripe's events resumes.
+const EVENTS_SYNCED_UNTIL: &str = "stripe.events_synced_until";
 
 /// How long a reservation holds stock for an unpaid order, unless the settings say otherwise.
 const DEFAULT_RESERVATION_SECS: i64 = 15 * 60;
@@ -117,7 +122,12 @@ pub struct Order {
     /// The card's last four digits, once paid.
     pub card_last4: Option<String>,
     pub payment_attempts: i64,
+    /// What counts as refunded: refunds that succeeded or are still pending.
     pub amount_refunded: i64,
+    /// The part of `amount_refunded` still pending at Stripe ("Refund pending").
+    pub amount_refund_pending: i64,
+    /// The newest dispute of the payment, if the cardholder disputed it.
+    pub dispute: Option<OrderDispute>,
     /// Set when fulfilled: the carrier is optional, the tracking number is not.
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
@@ -165,6 +175,8 @@ pub struct OrderSummary {
     pub payment_status: PaymentStatus,
     /// `unfulfilled` or `fulfilled`.
     pub fulfillment_status: String,
+    /// The payment has a dispute that is not closed.
+    pub disputed: bool,
     /// Units across all lines.
     pub items: i64,
     /// ISO-8601 UTC.
@@ -187,6 +199,8 @@ pub struct OrderQuery {
     pub placed_to: Option<String>,
     /// Only orders waiting to be shipped: the dashboard's "Orders to fulfil".
     pub to_fulfil: bool,
+    /// Only orders whose payment has a dispute that is not closed.
+    pub disputed: bool,
 }
 
 /// Orders waiting to be shipped, as a condition on `orders o`: open, paid (perhaps partly
@@ -394,6 +408,7 @@ impl Shop {
                AND (?4 IS NULL OR o.created_at >= ?4)
                AND (?5 IS NULL OR o.created_at < strftime('%Y-%m-%d', ?5, '+1 day'))
                AND (NOT ?6 OR ({TO_FULFIL}))
+               AND (NOT ?7 OR {OPEN_DISPUTE})
              ORDER BY o.created_at DESC, o.id DESC"
         ))?;
         let rows = stmt.query_map(
@@ -403,7 +418,8 @@ impl Shop {
                 fulfillment,
                 from,
                 to,
-                query.to_fulfil
+                query.to_fulfil,
+                query.disputed
             ],
             summary_from_row,
         )?;
@@ -557,113 +573,6 @@ impl Shop {
         )
     }
 
-    /// Checks a refund of `amount` minor units (everything left when `None`) before any money
-    /// moves: the order must be paid, and the amount at most what was paid minus what was
-    /// already refunded — enforced here whatever the payment server would allow. Returns the
-    /// amount, the PaymentIntent and this refund's idempotency key.
-    pub fn prepare_refund(
-        &self,
-        number: &str,
-        amount: Option<i64>,
-    ) -> Result<(i64, String, String), Error> {
-        let conn = self.conn();
-        let id = order_id(&conn, number)?;
-        let order = load_order(&conn, id)?;
-        if !order.payment_status.is_settled() {
-            return Err(Error::forbidden(
-                &order.number,
-                format!(
-                    "cannot be refunded: it is {}",
-                    order.payment_status.as_str()
-                ),
-            ));
-        }
-        let left = order.totals.total - order.amount_refunded;
-        let amount = amount.unwrap_or(left);
-        let money = |a| Money::new(a, order.totals.currency);
-        if amount <= 0 || amount > left {
-            return Err(Error::invalid(format!(
-                "cannot refund {} of order {}: {} is left to refund",
-                money(amount),
-                order.number,
-                money(left)
-            )));
-        }
-        let intent = order.payment_intent_id.clone().ok_or_else(|| {
-            Error::invalid(format!("order {} has no payment to refund", order.number))
-        })?;
-        let refunds: i64 = conn.query_row(
-            "SELECT count(*) FROM refunds WHERE order_id = ?1",
-            [id],
-            |row| row.get(0),
-        )?;
-        Ok((amount, intent, format!("order-{id}-refund-{}", refunds + 1)))
-    }
-
-    /// Records a refund the payment server made (once per refund id), optionally putting the
-    /// order's goods back in stock as `returned`. Restocking never returns more than the order
-    /// sold, so asking again (say, after a webhook recorded the same refund first without a
-    /// restock) returns only what is still out.
-    pub fn record_refund(
-        &self,
-        number: &str,
-        refund_id: &str,
-        amount: i64,
-        restock: bool,
-    ) -> Result<Order, Error> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = order_id(&tx, number)?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO refunds (order_id, stripe_refund_id, amount) VALUES (?1, ?2, ?3)",
-            params![id, refund_id, amount],
-        )?;
-        if inserted == 1 {
-            let (refunded, total, currency): (i64, i64, String) = tx.query_row(
-                "SELECT amount_refunded, total, currency FROM orders WHERE id = ?1",
-                [id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )?;
-            let currency = Currency::new(&currency)?;
-            let money = |a| Money::new(a, currency);
-            // Stripe never refunds more than was paid, but an emulator may: say so rather than
-            // fail on the table's constraint.
-            if refunded + amount > total {
-                return Err(Error::forbidden(
-                    number,
-                    format!(
-                        "cannot record refund {refund_id} of {}: only {} is left to refund",
-                        money(amount),
-                        money(total - refunded)
-                    ),
-                ));
-            }
-            tx.execute(
-                "UPDATE orders SET amount_refunded = amount_refunded + ?2,
-                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-                 WHERE id = ?1",
-                params![id, amount],
-            )?;
-            let status = if refunded + amount >= total {
-                PaymentStatus::Refunded
-            } else {
-                PaymentStatus::PartiallyRefunded
-            };
-            set_payment_status(&tx, id, status)?;
-            add_event(
-                &tx,
-                id,
-                "refunded",
-                &format!("Refunded {} ({refund_id})", money(amount)),
-            )?;
-        }
-        if restock {
-            restock_order(&tx, id, "Restocked with a refund")?;
-        }
-        tx.commit()?;
-        load_order(&conn, id)
-    }
-
     /// The number of the order paid through this PaymentIntent, if it is one of ours.
     pub fn order_for_payment_intent(
         &self,
@@ -697,13 +606,35 @@ impl Shop {
         )?)
     }
 
-    /// The `created` time of the newest event applied, where polling picks up again.
-    pub fn last_stripe_event_time(&self) -> Result<Option<i64>, Error> {
-        Ok(self
-            .conn()
-            .query_row("SELECT max(created) FROM stripe_events", [], |row| {
-                row.get(0)
-            })?)
+    /// Where the next catch-up with Stripe's events starts (Unix seconds): the newest event of
+    /// the last catch-up that applied every event it listed. A shop that never finished one
+    /// starts after its newest applied event, if any.
+    pub fn stripe_events_synced_until(&self) -> Result<Option<i64>, Error> {
+        let conn = self.conn();
+        let saved: Option<String> = conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [EVENTS_SYNCED_UNTIL],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match saved {
+            Some(time) => time.parse().map(Some).map_err(|_| {
+                Error::invalid(format!(
+                    "the setting {EVENTS_SYNCED_UNTIL} is not a time: {time}"
+                ))
+            }),
+            None => Ok(
+                conn.query_row("SELECT max(created) FROM stripe_events", [], |row| {
+                    row.get(0)
+                })?,
+            ),
+        }
+    }
+
+    /// Records that every event up to `created` (Unix seconds) was applied.
+    pub fn set_stripe_events_synced_until(&self, created: i64) -> Result<(), Error> {
+        self.set_setting(EVENTS_SYNCED_UNTIL, &created.to_string())
     }
 
     /// Marks a paid order fulfilled, shipped by `carrier` (optional) with `tracking`.
@@ -959,7 +890,7 @@ fn cancel_step(state: &OrderState) -> Result<CancelStep, String> {
 
 /// Puts back in stock, as `returned`, what the order sold and has not yet returned. Returns
 /// the number of units.
-fn restock_order(tx: &Connection, order: i64, note: &str) -> Result<i64, Error> {
+pub(crate) fn restock_order(tx: &Connection, order: i64, note: &str) -> Result<i64, Error> {
     // Sales are negative and returns positive, so minus their sum is what is still out.
     let out: Vec<(i64, i64)> = tx
         .prepare_cached(
@@ -992,9 +923,12 @@ fn restock_order(tx: &Connection, order: i64, note: &str) -> Result<i64, Error> 
     Ok(units)
 }
 
+/// The last column is [`disputes::OPEN`], written out (a test checks it is the same).
 pub(crate) const SUMMARY_SELECT: &str = "SELECT o.number, o.email, o.ship_name, o.currency,
         o.total, o.amount_refunded, o.status, o.payment_status, o.fulfillment_status,
-        (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id), o.created_at
+        (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id), o.created_at,
+        EXISTS (SELECT 1 FROM disputes d WHERE d.order_id = o.id
+    AND d.status NOT IN ('won', 'lost', 'warning_closed', 'prevented'))
     FROM orders o";
 
 pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Result<OrderSummary, Error>> {
@@ -1017,6 +951,7 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Result<OrderSu
         fulfillment_status: row.get(8)?,
         items: row.get(9)?,
         created_at: row.get(10)?,
+        disputed: row.get(11)?,
     }))
 }
 
@@ -1363,7 +1298,11 @@ fn payment_status(tx: &Connection, order: i64) -> Result<PaymentStatus, Error> {
     PaymentStatus::parse(&status)
 }
 
-fn set_payment_status(tx: &Connection, order: i64, status: PaymentStatus) -> Result<(), Error> {
+pub(crate) fn set_payment_status(
+    tx: &Connection,
+    order: i64,
+    status: PaymentStatus,
+) -> Result<(), Error> {
     tx.execute(
         "UPDATE orders SET payment_status = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ?1",
@@ -1390,7 +1329,7 @@ pub(crate) fn order_id(conn: &Connection, number: &str) -> Result<i64, Error> {
         .ok_or_else(|| Error::UnknownOrder(number.to_owned()))
 }
 
-fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
+pub(crate) fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
     let mut order = conn
         .prepare_cached(
             "SELECT o.number, o.email, o.ship_name, o.ship_line1, o.ship_line2, o.ship_city,
@@ -1402,6 +1341,8 @@ fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
              FROM orders o WHERE o.id = ?1",
         )?
         .query_row([id], |row| order_from_row(id, row))??;
+    order.amount_refund_pending = refunds::pending_amount(conn, id)?;
+    order.dispute = disputes::of_order(conn, id)?;
     order.lines = conn
         .prepare_cached(
             "SELECT sku, title, options, unit_price, quantity FROM order_lines
@@ -1469,6 +1410,8 @@ fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Erro
         card_last4: row.get(23)?,
         payment_attempts: row.get(19)?,
         amount_refunded: row.get(20)?,
+        amount_refund_pending: 0,
+        dispute: None,
         carrier: row.get(24)?,
         tracking_number: row.get(25)?,
         lines: Vec::new(),
@@ -1483,6 +1426,11 @@ fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_order_list_flags_open_disputes_as_the_filter_finds_them() {
+        assert!(SUMMARY_SELECT.contains(OPEN_DISPUTE), "{SUMMARY_SELECT}");
+    }
 
     fn state(cancelled: bool, payment: PaymentStatus, fulfilled: bool) -> OrderState {
         OrderState {

@@ -32,6 +32,10 @@ pub struct Dashboard {
     pub orders_to_fulfil: i64,
     /// Variants on sale at or below their low-stock threshold.
     pub low_stock_variants: i64,
+    /// Disputes the owner can still answer: the bank is waiting for evidence.
+    pub disputes_needing_response: i64,
+    /// ISO-8601 UTC: the earliest deadline among them.
+    pub next_dispute_deadline: Option<String>,
     /// Net sales of each of the last [`CHART_DAYS`] days, oldest first, days without sales
     /// included as zero.
     pub daily_sales: Vec<DailySales>,
@@ -63,7 +67,8 @@ impl Shop {
                 WHERE paid_at >= min(date(?1, ?2), date(?1, 'start of month'))
                 UNION ALL
                 SELECT substr(created_at, 1, 10), -amount FROM refunds
-                WHERE created_at >= min(date(?1, ?2), date(?1, 'start of month')))";
+                WHERE created_at >= min(date(?1, ?2), date(?1, 'start of month'))
+                  AND status IN ('pending', 'succeeded'))";
         let (sales_today, sales_this_month): (i64, i64) = conn
             .prepare_cached(&format!(
                 "{movements}
@@ -98,8 +103,19 @@ impl Shop {
             [],
             |row| row.get(0),
         )?;
+        let (disputes_needing_response, next_dispute_deadline) = conn.query_row(
+            &format!(
+                "SELECT count(*), min(evidence_due_by) FROM disputes
+                 WHERE status IN {}",
+                crate::disputes::NEEDS_RESPONSE_SQL
+            ),
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         Ok(Dashboard {
             currency,
+            disputes_needing_response,
+            next_dispute_deadline,
             today,
             sales_today,
             sales_this_month,

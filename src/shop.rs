@@ -16,6 +16,8 @@ const DATABASE_FILE: &str = "shop.db";
 /// of the connection.
 pub struct Shop {
     data_dir: PathBuf,
+    /// The database file's absolute path, as found when it was opened.
+    database: PathBuf,
     conn: Mutex<Connection>,
 }
 
@@ -57,16 +59,24 @@ impl Shop {
             path: data_dir.clone(),
             source,
         })?;
-        let conn = db::open(&data_dir.join(DATABASE_FILE))?;
+        let database = data_dir.join(DATABASE_FILE);
+        let conn = db::open(&database)?;
+        let database = std::fs::canonicalize(&database).unwrap_or(database);
         tracing::debug!(data_dir = %data_dir.display(), "shop opened");
         Ok(Shop {
             data_dir,
+            database,
             conn: Mutex::new(conn),
         })
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The shop's database file.
+    pub fn database_path(&self) -> &Path {
+        &self.database
     }
 
     /// The shop's name and currency.

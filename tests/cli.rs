@@ -223,6 +223,7 @@ fn flagshop_with_stripe(data_dir: &Path, stripe: &LocalStripe, args: &[&str]) ->
         .args(args)
         .env_remove("FLAGSHOP_DATA_DIR")
         .env("STRIPE_API_BASE", stripe.base_url())
+        .env("STRIPE_SERVER_KIND", stripe.server_kind_env())
         .env("STRIPE_SECRET_KEY", TEST_KEY)
         .output()
         .expect("run flagshop")

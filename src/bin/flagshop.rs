@@ -64,7 +64,8 @@ enum Command {
         /// Two-letter country code of the shipping address.
         #[arg(long, default_value = "US")]
         country: String,
-        /// visa, declined, charge_declined, insufficient_funds or 3ds.
+        /// visa, declined, charge_declined, insufficient_funds, lost_card, expired_card,
+        /// incorrect_cvc, processing_error, 3ds or dispute.
         #[arg(long, default_value = "visa")]
         card: flagshop::checkout::TestCard,
         #[arg(long)]
@@ -135,6 +136,9 @@ enum OrdersCommand {
         /// Only orders waiting to be shipped: open, paid, not fulfilled.
         #[arg(long)]
         to_fulfil: bool,
+        /// Only orders whose payment has a dispute that is not closed.
+        #[arg(long)]
+        disputed: bool,
         #[arg(long)]
         json: bool,
     },
@@ -573,6 +577,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             from,
             to,
             to_fulfil,
+            disputed,
             json,
         }) => {
             let orders = shop.search_orders(&flagshop::OrderQuery {
@@ -582,6 +587,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 placed_from: from,
                 placed_to: to,
                 to_fulfil,
+                disputed,
             })?;
             if json {
                 print_json(&orders);
@@ -932,7 +938,11 @@ fn print_orders(orders: &[flagshop::OrderSummary]) {
                 o.created_at.clone(),
                 o.email.clone(),
                 Money::new(o.total, o.currency).to_string(),
-                o.payment_status.as_str().to_owned(),
+                if o.disputed {
+                    format!("{} (disputed)", o.payment_status.as_str())
+                } else {
+                    o.payment_status.as_str().to_owned()
+                },
                 o.fulfillment_status.clone(),
             ]
         })

@@ -10,14 +10,16 @@ use serde_json::Value;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
 use stripe_client_core::{RequestBuilder, StripeMethod, StripeRequest};
 use stripe_core::payment_intent::{
-    CancelPaymentIntent, ConfirmPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent,
+    CancelPaymentIntent, ConfirmPaymentIntent, CreatePaymentIntent,
+    CreatePaymentIntentAutomaticPaymentMethods,
+    CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, RetrievePaymentIntent,
     UpdatePaymentIntent,
 };
 use stripe_core::refund::{CreateRefund, ListRefund, RetrieveRefund};
 use tracing::Instrument;
 
 use super::PaymentError;
-use super::types::{Decline, Event, Outcome, PaymentIntent, PaymentMethod, Refund};
+use super::types::{Decline, Dispute, Event, Outcome, PaymentIntent, PaymentMethod, Refund};
 use crate::money::Money;
 
 /// Stripe's own API, used when `STRIPE_API_BASE` is not set.
@@ -30,13 +32,36 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
-/// Which kind of server the client talks to.
+/// Which dialect the server speaks, and so which code paths the client takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
-    /// api.stripe.com.
+    /// Stripe's current API: api.stripe.com, or a test server that behaves exactly like it
+    /// (`STRIPE_SERVER_KIND=stripe`).
     Stripe,
-    /// Anything else, such as localstripe: a Stripe emulator for tests and the demo.
+    /// localstripe, a Stripe emulator for tests and the demo that speaks the 2017 API: it
+    /// refuses `description` and `automatic_payment_methods`, knows some test cards only by
+    /// number, and completes 3-D Secure through its own endpoint.
     Emulator,
+}
+
+impl ServerKind {
+    /// The dialect of the server at `base` (as [`check_base`] returns it): Stripe's own host is
+    /// Stripe, anything else an emulator.
+    pub fn of(base: &str) -> ServerKind {
+        if is_stripe_host(base) {
+            ServerKind::Stripe
+        } else {
+            ServerKind::Emulator
+        }
+    }
+}
+
+/// One page of `GET /v1/events`, in the server's order.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// More events match beyond this page (continue with `starting_after` the last one).
+    pub has_more: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,11 +108,7 @@ impl StripeClient {
     pub fn new(base_url: &str, secret_key: &str) -> Result<StripeClient, PaymentError> {
         let key = check_key(secret_key)?;
         let base = check_base(base_url)?;
-        let server = if base == DEFAULT_API_BASE {
-            ServerKind::Stripe
-        } else {
-            ServerKind::Emulator
-        };
+        let server = ServerKind::of(&base);
         let http = ClientBuilder::new(secret_key)
             .url(format!("{base}/"))
             .build()
@@ -99,6 +120,13 @@ impl StripeClient {
             key,
             timeout: DEFAULT_TIMEOUT,
         })
+    }
+
+    /// The same client speaking `kind`'s dialect whatever its host: a local test server that
+    /// behaves as today's Stripe is driven exactly as api.stripe.com is.
+    pub fn speaking(mut self, kind: ServerKind) -> StripeClient {
+        self.server = kind;
+        self
     }
 
     /// The same client with another per-attempt timeout (default [`DEFAULT_TIMEOUT`]).
@@ -128,8 +156,13 @@ impl StripeClient {
     /// to be confirmed later. `idempotency_key` should be derived from the order and the
     /// attempt, so that a retried call never creates a second intent.
     ///
-    /// localstripe refuses Stripe's `description` field; on an emulator the description is
-    /// sent as `metadata["description"]` instead.
+    /// Cards only, confirmed in the page or by the backend, with 3-D Secure handled in the
+    /// page by Stripe.js: automatic payment methods without redirects, which Stripe asks for
+    /// since API version 2023-08-16 when a confirmation carries no `return_url`
+    /// (https://docs.stripe.com/upgrades#2023-08-16).
+    ///
+    /// localstripe refuses Stripe's `description` and `automatic_payment_methods` fields; on an
+    /// emulator the description is sent as `metadata["description"]` and the other left out.
     pub async fn create_payment_intent(
         &self,
         amount: Money,
@@ -150,7 +183,14 @@ impl StripeClient {
         let mut request =
             CreatePaymentIntent::new(amount.amount, currency).expand(expand_payment_method());
         match self.server {
-            ServerKind::Stripe => request = request.description(description),
+            ServerKind::Stripe => {
+                let mut methods = CreatePaymentIntentAutomaticPaymentMethods::new(true);
+                methods.allow_redirects =
+                    Some(CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never);
+                request = request
+                    .description(description)
+                    .automatic_payment_methods(methods);
+            }
             ServerKind::Emulator => {
                 meta.insert("description".to_owned(), description.to_owned());
             }
@@ -322,27 +362,24 @@ impl StripeClient {
     pub async fn list_refunds(&self, payment_intent: &str) -> Result<Vec<Refund>, PaymentError> {
         let request = ListRefund::new().payment_intent(payment_intent).limit(100);
         let json = self.send(|| request.build(), None).await?;
-        json.get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| PaymentError::UnexpectedResponse("a refund list without data".into()))?
+        list_data(&json, "refund")?
             .iter()
             .map(Refund::from_json)
             .collect::<Result<_, _>>()
             .map_err(PaymentError::UnexpectedResponse)
     }
 
-    /// Up to `limit` (1 to 100) events created after Unix time `created_after` and/or after
-    /// the event `starting_after` in the server's order, sorted oldest first.
-    ///
-    /// Stripe lists newest first and pages *back in time* with `starting_after`; localstripe
-    /// lists oldest first. To catch up without gaps, prefer `created_after` (the `created`
-    /// of the last event applied, minus a second or two) and skip event ids already applied.
+    /// One page of up to `limit` (1 to 100) events created after Unix time `created_after`,
+    /// continuing after the event `starting_after`, in the server's order: Stripe lists
+    /// newest first and pages back in time (https://docs.stripe.com/api/events/list);
+    /// localstripe lists oldest first and pages forward. Either way, following `starting_after`
+    /// the last event while `has_more` lists every matching event once.
     pub async fn list_events(
         &self,
         created_after: Option<i64>,
         starting_after: Option<&str>,
         limit: u8,
-    ) -> Result<Vec<Event>, PaymentError> {
+    ) -> Result<EventPage, PaymentError> {
         #[derive(Serialize)]
         struct Created {
             gt: i64,
@@ -366,17 +403,33 @@ impl StripeClient {
                 None,
             )
             .await?;
-        let data = json
-            .get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| PaymentError::UnexpectedResponse("an event list without data".into()))?;
-        let mut events = data
+        let events = list_data(&json, "event")?
             .iter()
             .map(Event::from_json)
             .collect::<Result<Vec<_>, _>>()
             .map_err(PaymentError::UnexpectedResponse)?;
-        events.sort_by_key(|e| e.created);
-        Ok(events)
+        Ok(EventPage {
+            events,
+            has_more: json.get("has_more").and_then(Value::as_bool) == Some(true),
+        })
+    }
+
+    /// Reads the dispute `id` as the server has it now.
+    pub async fn retrieve_dispute(&self, id: &str) -> Result<Dispute, PaymentError> {
+        let path = format!("/disputes/{id}");
+        let json = self
+            .send(|| RequestBuilder::new(StripeMethod::Get, &path), None)
+            .await?;
+        parse(&json, Dispute::from_json)
+    }
+
+    /// The PaymentIntent the charge `id` belongs to, if any.
+    pub async fn payment_intent_of_charge(&self, id: &str) -> Result<Option<String>, PaymentError> {
+        let path = format!("/charges/{id}");
+        let json = self
+            .send(|| RequestBuilder::new(StripeMethod::Get, &path), None)
+            .await?;
+        Ok(super::types::id_of(json.get("payment_intent")))
     }
 
     fn emulator_only(&self, what: &'static str) -> Result<(), PaymentError> {
@@ -507,6 +560,13 @@ fn parse<T>(json: &Value, from_json: fn(&Value) -> Result<T, String>) -> Result<
     from_json(json).map_err(|reason| PaymentError::OutcomeUnknown { reason })
 }
 
+/// The `data` of a list envelope (`{"object": "list", "data": [...], "has_more": …}`).
+fn list_data<'a>(json: &'a Value, what: &str) -> Result<&'a Vec<Value>, PaymentError> {
+    json.get("data")
+        .and_then(Value::as_array)
+        .ok_or_else(|| PaymentError::UnexpectedResponse(format!("a {what} list without data")))
+}
+
 fn expand_payment_method() -> Vec<String> {
     vec!["payment_method".to_owned()]
 }
@@ -532,6 +592,19 @@ pub(super) fn check_key(key: &str) -> Result<KeyKind, PaymentError> {
         return Err(PaymentError::NotATestKey);
     }
     Ok(kind)
+}
+
+/// True for Stripe's own API (`https://api.stripe.com`, on its default port or not): compared
+/// by scheme, host and port, never as a string.
+pub(super) fn is_stripe_host(base: &str) -> bool {
+    let Some(authority) = base.trim().trim_end_matches('/').strip_prefix("https://") else {
+        return false;
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    host.eq_ignore_ascii_case("api.stripe.com") && matches!(port, None | Some("443"))
 }
 
 pub(super) fn check_base(base: &str) -> Result<String, PaymentError> {
@@ -599,6 +672,29 @@ mod tests {
         assert_eq!(client.server_kind(), ServerKind::Stripe);
         let client = StripeClient::new("http://127.0.0.1:1", "sk_test_abc").expect("valid");
         assert_eq!(client.server_kind(), ServerKind::Emulator);
+        let client = client.speaking(ServerKind::Stripe);
+        assert_eq!(client.server_kind(), ServerKind::Stripe);
+    }
+
+    #[test]
+    fn stripe_is_recognised_by_its_host_not_by_the_exact_string() {
+        for stripe in [
+            "https://api.stripe.com",
+            "https://api.stripe.com/",
+            "https://api.stripe.com:443",
+            "https://API.Stripe.com",
+        ] {
+            assert_eq!(ServerKind::of(stripe), ServerKind::Stripe, "{stripe}");
+        }
+        for other in [
+            "http://api.stripe.com",
+            "https://api.stripe.com:8443",
+            "https://api.stripe.com.evil.example",
+            "https://evilapi.stripe.com",
+            "http://127.0.0.1:8420",
+        ] {
+            assert_eq!(ServerKind::of(other), ServerKind::Emulator, "{other}");
+        }
     }
 
     #[test]

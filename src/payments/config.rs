@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::client::{check_base, check_key};
-use super::{DEFAULT_API_BASE, PaymentError, StripeClient};
+use super::client::{check_base, check_key, is_stripe_host};
+use super::{DEFAULT_API_BASE, PaymentError, ServerKind, StripeClient};
 use crate::{Error, Shop};
 
 const API_BASE: Setting = Setting {
@@ -38,6 +38,12 @@ const JS_URL: Setting = Setting {
     env: "STRIPE_JS_URL",
 };
 
+/// Which dialect a server that is not api.stripe.com speaks: `stripe` for a test server that
+/// behaves exactly as today's Stripe (so the app takes Stripe's own code paths with it),
+/// `emulator` (the default) for localstripe. Environment only: a test or demo setup, never an
+/// owner's choice.
+const SERVER_KIND_ENV: &str = "STRIPE_SERVER_KIND";
+
 /// A value the environment may override.
 struct Setting {
     key: &'static str,
@@ -62,6 +68,9 @@ pub struct StripeStatus {
     pub api_base_source: ConfigSource,
     /// True for anything but api.stripe.com, such as localstripe.
     pub emulator: bool,
+    /// True when the app drives the server exactly as it drives Stripe: api.stripe.com, or a
+    /// local test server started in today's-Stripe mode (`STRIPE_SERVER_KIND=stripe`).
+    pub behaves_as_stripe: bool,
     /// The secret key as `sk_test_…1234`, or `None` when no key is set.
     pub secret_key_masked: Option<String>,
     pub secret_key_source: Option<ConfigSource>,
@@ -98,7 +107,7 @@ impl Shop {
         let (key, _) = self
             .stripe_value(&SECRET_KEY)?
             .ok_or(PaymentError::MissingKey)?;
-        Ok(StripeClient::new(&base, &key)?)
+        Ok(StripeClient::new(&base, &key)?.speaking(server_kind(&base)?))
     }
 
     /// The webhook signing secret (`whsec_…`), if one is configured.
@@ -122,7 +131,8 @@ impl Shop {
     /// The configuration in use, as the owner may see it.
     pub fn stripe_status(&self) -> Result<StripeStatus, Error> {
         let (api_base, api_base_source) = self.stripe_api_base()?;
-        let emulator = api_base != DEFAULT_API_BASE;
+        let emulator = !is_stripe_host(&api_base);
+        let behaves_as_stripe = server_kind(&api_base)? == ServerKind::Stripe;
         let secret = self.stripe_value(&SECRET_KEY)?;
         let publishable = self.stripe_value(&PUBLISHABLE_KEY)?;
         let webhook_secret_source = self
@@ -139,6 +149,7 @@ impl Shop {
             api_base,
             api_base_source,
             emulator,
+            behaves_as_stripe,
             secret_key_masked: secret.as_ref().map(|(key, _)| mask(key)),
             secret_key_source: secret.map(|(_, source)| source),
             publishable_key_source: publishable.as_ref().map(|(_, source)| *source),
@@ -217,6 +228,26 @@ impl Shop {
             .setting(setting.key)?
             .filter(|v| !v.is_empty())
             .map(|v| (v, ConfigSource::Settings)))
+    }
+}
+
+/// The dialect to speak with the server at `base`: Stripe's own host is always Stripe; another
+/// server is an emulator unless `STRIPE_SERVER_KIND=stripe` says it behaves as Stripe.
+fn server_kind(base: &str) -> Result<ServerKind, Error> {
+    if is_stripe_host(base) {
+        return Ok(ServerKind::Stripe);
+    }
+    match std::env::var(SERVER_KIND_ENV)
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "" | "emulator" => Ok(ServerKind::Emulator),
+        "stripe" => Ok(ServerKind::Stripe),
+        other => Err(Error::invalid(format!(
+            "{SERVER_KIND_ENV}=\"{other}\" is not a server kind (expected stripe or emulator)"
+        ))),
     }
 }
 

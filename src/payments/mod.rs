@@ -15,14 +15,15 @@
 
 mod client;
 mod config;
+pub(crate) mod idempotency;
 mod types;
 pub mod webhook;
 
-pub use client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT, ServerKind, StripeClient};
+pub use client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT, EventPage, ServerKind, StripeClient};
 pub use config::{ConfigSource, StripeConfigUpdate, StripeStatus};
 pub use types::{
-    CardSummary, Decline, Event, Outcome, PaymentIntent, PaymentIntentStatus, PaymentMethod,
-    Refund, RefundStatus,
+    CardSummary, Decline, Dispute, Event, Outcome, PaymentIntent, PaymentIntentStatus,
+    PaymentMethod, Refund, RefundStatus,
 };
 pub use webhook::SignatureError;
 

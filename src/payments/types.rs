@@ -238,6 +238,40 @@ impl Refund {
     }
 }
 
+/// A dispute (chargeback or inquiry): the cardholder questioned a payment with their bank.
+/// The owner has until `evidence_due_by` to respond (https://docs.stripe.com/api/disputes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    pub id: String,
+    pub amount: Money,
+    /// e.g. `fraudulent`, `product_not_received`.
+    pub reason: String,
+    /// e.g. `needs_response`, `under_review`, `won`, `lost`, `warning_needs_response`.
+    pub status: String,
+    pub charge: Option<String>,
+    pub payment_intent: Option<String>,
+    /// Unix seconds; `None` once no response is possible.
+    pub evidence_due_by: Option<i64>,
+    pub created: Option<i64>,
+}
+
+impl Dispute {
+    pub(crate) fn from_json(dispute: &Value) -> Result<Dispute, String> {
+        Ok(Dispute {
+            id: required_string(dispute, "id", "dispute")?,
+            amount: money(dispute, "dispute")?,
+            reason: string(dispute, "reason").unwrap_or_else(|| "general".to_owned()),
+            status: required_string(dispute, "status", "dispute")?,
+            charge: id_of(dispute.get("charge")),
+            payment_intent: id_of(dispute.get("payment_intent")),
+            evidence_due_by: dispute
+                .pointer("/evidence_details/due_by")
+                .and_then(Value::as_i64),
+            created: dispute.get("created").and_then(Value::as_i64),
+        })
+    }
+}
+
 /// Something that happened on the Stripe account, e.g. `payment_intent.succeeded`.
 ///
 /// Events can come twice and out of order: apply each `id` once, and re-fetch the object
@@ -285,7 +319,7 @@ fn required_string(value: &Value, field: &str, what: &str) -> Result<String, Str
 }
 
 /// `field` may be an id or an embedded (expanded) object with an `id`.
-fn id_of(field: Option<&Value>) -> Option<String> {
+pub(super) fn id_of(field: Option<&Value>) -> Option<String> {
     match field? {
         Value::String(id) => Some(id.clone()),
         object @ Value::Object(_) => string(object, "id"),

@@ -9,10 +9,15 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use flagshop::payments::StripeClient;
+use flagshop::payments::{ServerKind, StripeClient};
 
 /// Any `sk_test_` key works with localstripe.
 pub const TEST_KEY: &str = "sk_test_flagshop_tests";
+
+/// The environment variable that runs every Stripe test against the test server in today's-
+/// Stripe mode (`FLAGSHOP_STRIPE_MODE=today`) instead of plain localstripe. `make test` runs
+/// the Stripe suites once in each mode.
+pub const MODE_ENV: &str = "FLAGSHOP_STRIPE_MODE";
 
 /// A localstripe server on 127.0.0.1 on a free port, with an empty in-memory store. Killed when
 /// dropped; it also exits by itself when this test process dies, however it dies (it watches
@@ -20,12 +25,43 @@ pub const TEST_KEY: &str = "sk_test_flagshop_tests";
 pub struct LocalStripe {
     child: Child,
     port: u16,
+    today: bool,
 }
 
 impl LocalStripe {
-    /// Starts a server and waits until it answers. Panics, saying what to do, when
-    /// localstripe is not installed or does not start.
+    /// Starts a server in the mode [`MODE_ENV`] asks for (plain localstripe unless `today`)
+    /// and waits until it answers. Panics, saying what to do, when localstripe is not
+    /// installed or does not start.
     pub fn start() -> LocalStripe {
+        let today = match std::env::var(MODE_ENV).unwrap_or_default().as_str() {
+            "" | "localstripe" => false,
+            "today" => true,
+            other => panic!("{MODE_ENV}={other}: expected today or localstripe"),
+        };
+        LocalStripe::launch(today)
+    }
+
+    /// Starts a server that behaves as today's Stripe, whatever [`MODE_ENV`] says: for what
+    /// plain localstripe cannot do at all (disputes, refunds that fail, idempotent replay).
+    pub fn start_today() -> LocalStripe {
+        LocalStripe::launch(true)
+    }
+
+    /// True when the server behaves as today's Stripe, and the app drives it as Stripe.
+    pub fn today(&self) -> bool {
+        self.today
+    }
+
+    /// The server kind the app must be told (`STRIPE_SERVER_KIND`) to drive this server.
+    pub fn server_kind(&self) -> ServerKind {
+        if self.today {
+            ServerKind::Stripe
+        } else {
+            ServerKind::Emulator
+        }
+    }
+
+    fn launch(today: bool) -> LocalStripe {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let python = root.join(".venv/localstripe/bin/python");
         assert!(
@@ -36,6 +72,13 @@ impl LocalStripe {
         let mut child = Command::new(&python)
             .arg(root.join("scripts/localstripe_server.py"))
             .args(["--port", "0", "--exit-with-stdin", "--quiet"])
+            // Stripe's "some time later" (a pending refund settling, a dispute opening) kept
+            // short, so tests wait for it by polling without slowing the suite.
+            .args(if today {
+                &["--today", "--async-delay", "0.3"][..]
+            } else {
+                &[][..]
+            })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -56,7 +99,7 @@ impl LocalStripe {
                 );
             }
         };
-        let server = LocalStripe { child, port };
+        let server = LocalStripe { child, port, today };
         server.wait_until_ready();
         server
     }
@@ -65,9 +108,75 @@ impl LocalStripe {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// A client for this server with [`TEST_KEY`].
+    /// The value of `STRIPE_SERVER_KIND` that makes the app drive this server in its dialect.
+    pub fn server_kind_env(&self) -> &'static str {
+        if self.today { "stripe" } else { "emulator" }
+    }
+
+    /// A client for this server with [`TEST_KEY`], speaking its dialect.
     pub fn client(&self) -> StripeClient {
-        StripeClient::new(&self.base_url(), TEST_KEY).expect("a test key and a local URL")
+        StripeClient::new(&self.base_url(), TEST_KEY)
+            .expect("a test key and a local URL")
+            .speaking(self.server_kind())
+    }
+
+    /// Does what Stripe.js does in the customer's page when they complete (or fail) the 3-D
+    /// Secure challenge of a `requires_action` intent: the test plays the customer.
+    pub fn complete_3ds_in_the_page(&self, intent: &str, client_secret: &str, success: bool) {
+        let path = format!("/v1/payment_intents/{intent}/_authenticate?success={success}");
+        // Stripe.js sends the publishable key as a form field, with the client secret.
+        let body = format!(
+            "key=pk_test_flagshop_tests&client_secret={}",
+            form_encode(client_secret)
+        );
+        let (status, answer) =
+            http(self.port, "POST", &path, Some(&body)).expect("the test server answers");
+        assert_eq!(status, 200, "completing 3-D Secure: {answer}");
+    }
+
+    /// Completes or fails the 3-D Secure challenge of the `requires_action` intent `intent`:
+    /// in the page as the customer would, on a server that behaves as Stripe; through the
+    /// emulator's own endpoint on plain localstripe.
+    pub async fn complete_3ds(&self, client: &StripeClient, intent: &str, success: bool) {
+        let pi = client
+            .retrieve_payment_intent(intent)
+            .await
+            .expect("read the intent");
+        let secret = pi.client_secret.expect("a client secret for Stripe.js");
+        if self.today {
+            self.complete_3ds_in_the_page(intent, &secret, success);
+        } else {
+            client
+                .emulator_authenticate_3ds(intent, &secret, success)
+                .await
+                .expect("the emulator authenticates");
+        }
+    }
+
+    /// A POST to one of the test server's own `/_config` helpers; returns the JSON answer.
+    pub fn config(&self, path: &str, form: &str) -> serde_json::Value {
+        let (status, answer) =
+            http(self.port, "POST", path, Some(form)).expect("the test server answers");
+        assert_eq!(status, 200, "{path}: {answer}");
+        serde_json::from_str(&answer).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A GET of the Stripe API with [`TEST_KEY`], as JSON: what the server holds, for asserts.
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        let (status, answer) =
+            http_with_key(self.port, "GET", path, None, TEST_KEY).expect("the server answers");
+        assert_eq!(status, 200, "GET {path}: {answer}");
+        serde_json::from_str(&answer).expect("a JSON answer")
+    }
+
+    /// A POST to the Stripe API with [`TEST_KEY`]: status and JSON answer.
+    pub fn post(&self, path: &str, form: &str) -> (u16, serde_json::Value) {
+        let (status, answer) = http_with_key(self.port, "POST", path, Some(form), TEST_KEY)
+            .expect("the server answers");
+        (
+            status,
+            serde_json::from_str(&answer).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Registers a webhook endpoint (localstripe's own `/_config/webhooks/{id}`).
@@ -114,12 +223,39 @@ pub fn http(
     path: &str,
     form: Option<&str>,
 ) -> std::io::Result<(u16, String)> {
+    request(port, method, path, form, "")
+}
+
+/// [`http`] with `Authorization: Bearer {key}`.
+pub fn http_with_key(
+    port: u16,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+    key: &str,
+) -> std::io::Result<(u16, String)> {
+    request(
+        port,
+        method,
+        path,
+        form,
+        &format!("Authorization: Bearer {key}\r\n"),
+    )
+}
+
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+    headers: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let body = form.unwrap_or("");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{headers}\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
@@ -136,7 +272,7 @@ pub fn http(
     Ok((status, body))
 }
 
-fn form_encode(value: &str) -> String {
+pub fn form_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {

@@ -184,7 +184,7 @@ async fn wait_until_an_event_is_applied(data_dir: &Path) {
     let shop = flagshop::Shop::open_blank(data_dir).expect("open the app's shop");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while shop
-        .last_stripe_event_time()
+        .stripe_events_synced_until()
         .expect("read the events")
         .is_none()
     {

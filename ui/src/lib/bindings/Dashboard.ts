@@ -30,6 +30,14 @@ orders_to_fulfil: number,
  */
 low_stock_variants: number, 
 /**
+ * Disputes the owner can still answer: the bank is waiting for evidence.
+ */
+disputes_needing_response: number, 
+/**
+ * ISO-8601 UTC: the earliest deadline among them.
+ */
+next_dispute_deadline: string | null, 
+/**
  * Net sales of each of the last [`CHART_DAYS`] days, oldest first, days without sales
  * included as zero.
  */

@@ -2,6 +2,7 @@
 import type { PaymentStatus } from "./PaymentStatus";
 
 /**
- * The order's payment status and how the variant's stock moved.
+ * The order's payment status, how the variant's stock moved, and whether the payment was
+ * disputed.
  */
-export type LabState = { payment_status: PaymentStatus, on_hand_change: number, reserved_change: number, };
+export type LabState = { payment_status: PaymentStatus, on_hand_change: number, reserved_change: number, disputed: boolean, };

@@ -24,4 +24,8 @@ placed_to: string | null,
 /**
  * Only orders waiting to be shipped: the dashboard's "Orders to fulfil".
  */
-to_fulfil: boolean, };
+to_fulfil: boolean, 
+/**
+ * Only orders whose payment has a dispute that is not closed.
+ */
+disputed: boolean, };

@@ -14,6 +14,10 @@ status: string, payment_status: PaymentStatus,
  */
 fulfillment_status: string, 
 /**
+ * The payment has a dispute that is not closed.
+ */
+disputed: boolean, 
+/**
  * Units across all lines.
  */
 items: number, 

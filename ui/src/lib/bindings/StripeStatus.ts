@@ -10,6 +10,11 @@ export type StripeStatus = { api_base: string, api_base_source: ConfigSource,
  */
 emulator: boolean, 
 /**
+ * True when the app drives the server exactly as it drives Stripe: api.stripe.com, or a
+ * local test server started in today's-Stripe mode (`STRIPE_SERVER_KIND=stripe`).
+ */
+behaves_as_stripe: boolean, 
+/**
  * The secret key as `sk_test_…1234`, or `None` when no key is set.
  */
 secret_key_masked: string | null, secret_key_source: ConfigSource | null, 
