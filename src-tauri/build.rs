@@ -20,6 +20,7 @@ fn main() {
             "sync_stripe",
             "lab_sample_sku",
             "run_lab_scenario",
+            "finish_lab_scenario",
             "save_product",
             "set_products_status",
             "import_product_image",

@@ -60,6 +60,7 @@ fn main() {
             commands::checkout::sync_stripe,
             commands::checkout::lab_sample_sku,
             commands::checkout::run_lab_scenario,
+            commands::checkout::finish_lab_scenario,
             commands::admin::save_product,
             commands::admin::set_products_status,
             commands::admin::import_product_image,

@@ -111,6 +111,17 @@ pub async fn run_lab_scenario(
     Ok(lab::run(&shop, &client, scenario, &sku).await?)
 }
 
+/// Reads the outcome of a lab scenario that waited for 3-D Secure in the page (Stripe.js).
+#[tauri::command]
+pub async fn finish_lab_scenario(
+    shop: Shared<'_>,
+    result: LabResult,
+) -> Result<LabResult, CommandError> {
+    let shop: Arc<Shop> = Arc::clone(&shop);
+    let client = on_shop(&shop, |shop| shop.stripe_client()).await?;
+    Ok(lab::finish(&shop, &client, result).await?)
+}
+
 /// The order, plus the client secret when the customer has to authenticate.
 async fn step(
     client: &flagshop::payments::StripeClient,
