@@ -10,6 +10,11 @@ run:
 	cargo build --release -p flagshop-desktop
 	FLAGSHOP_DATA_DIR="$(DATA_DIR)" scripts/run-app.sh
 
+# The suites that talk to a Stripe server: run once against plain localstripe (with every
+# other test) and once more against the test server in today's-Stripe mode.
+STRIPE_SUITES = --test stripe --test checkout --test order_actions --test webhooks \
+	--test stripe_config --test cli --test lab
+
 # One build from scratch: incremental caches would only cost disk.
 test: export CARGO_INCREMENTAL = 0
 test:
@@ -18,6 +23,8 @@ test:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace --all-targets
+	.venv/localstripe/bin/python scripts/check_stripe_today.py
+	FLAGSHOP_STRIPE_MODE=today cargo test -p flagshop $(STRIPE_SUITES)
 	scripts/check-bindings.sh
 	npm --prefix ui run check
 	npm --prefix ui test

@@ -88,7 +88,9 @@ fn deliveries_are_verified_and_applied_once() {
         assert_eq!(post(addr, &body, "t=1,v2=abc").await, 400, "no v1");
         assert!(pending(), "refused deliveries change nothing");
 
-        assert_eq!(post(addr, &body, &sign(&body, SECRET, now())).await, 200);
+        // Signed an hour "ahead": this machine's clock is slow. Stripe's own libraries accept
+        // it (they check the age only), and so does the shop.
+        assert_eq!(post(addr, &body, &sign(&body, SECRET, now() + 3_600)).await, 200);
         assert_eq!(shop.order(&order.number).unwrap().payment_status, PaymentStatus::Paid);
         assert_eq!(shop.stock_level("PL").unwrap().on_hand, 3);
 

@@ -306,14 +306,31 @@ pub struct Emulator {
     port: u16,
     process: Child,
     _stdin: ChildStdin,
+    today: bool,
 }
 
 impl Emulator {
+    /// Plain localstripe, Stripe's 2017 dialect.
     pub fn start() -> Emulator {
+        Emulator::launch(false)
+    }
+
+    /// The test server in today's-Stripe mode: the app must drive it exactly as Stripe
+    /// (`STRIPE_SERVER_KIND=stripe`, see [`Emulator::app_env`]).
+    pub fn start_today() -> Emulator {
+        Emulator::launch(true)
+    }
+
+    fn launch(today: bool) -> Emulator {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut process = Command::new(root.join(".venv/localstripe/bin/python"))
             .arg(root.join("scripts/localstripe_server.py"))
             .args(["--quiet", "--exit-with-stdin"])
+            .args(if today {
+                &["--today", "--async-delay", "0.3"][..]
+            } else {
+                &[][..]
+            })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -328,11 +345,22 @@ impl Emulator {
             port,
             process,
             _stdin: stdin,
+            today,
         }
     }
 
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// True in today's-Stripe mode.
+    pub fn today(&self) -> bool {
+        self.today
+    }
+
+    /// What `STRIPE_SERVER_KIND` the app needs for this server.
+    pub fn server_kind(&self) -> &'static str {
+        if self.today { "stripe" } else { "emulator" }
     }
 
     /// Has the emulator deliver its events to `url`, signed with `secret`.
