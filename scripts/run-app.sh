@@ -7,8 +7,14 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${STRIPE_API_BASE:-}" ]; then
   # --exit-with-stdin: the emulator leaves when this script does, however it ends.
+  # FLAGSHOP_STRIPE_MODE=today: the emulator behaves as today's Stripe, and the app drives it so.
+  today=()
+  if [ "${FLAGSHOP_STRIPE_MODE:-}" = today ]; then
+    today=(--today)
+    export STRIPE_SERVER_KIND=stripe
+  fi
   coproc EMULATOR {
-    exec .venv/localstripe/bin/python scripts/localstripe_server.py --quiet --exit-with-stdin
+    exec .venv/localstripe/bin/python scripts/localstripe_server.py --quiet --exit-with-stdin "${today[@]}"
   }
   read -r port <&"${EMULATOR[0]}"
   export STRIPE_API_BASE="http://127.0.0.1:$port"

@@ -200,4 +200,38 @@ fn the_environment_overrides_the_settings() {
         text.contains("Test payments: local Stripe emulator at http://127.0.0.1:12111"),
         "{text}"
     );
+    let today = |kind: &str| {
+        let env = [
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("STRIPE_SERVER_KIND", kind),
+        ];
+        serde_json::from_slice::<Value>(&run(&["stripe", "status", "--json"], &env)).unwrap()
+    };
+    assert_eq!(today("stripe")["behaves_as_stripe"], true);
+    assert_eq!(today("emulator")["behaves_as_stripe"], false);
+    let text = String::from_utf8(run(
+        &["stripe", "status"],
+        &[
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("STRIPE_SERVER_KIND", "stripe"),
+        ],
+    ))
+    .unwrap();
+    assert!(
+        text.contains("local test server behaving as Stripe"),
+        "{text}"
+    );
+    // Stripe's own host is Stripe whatever the port spelling.
+    let stripe = serde_json::from_slice::<Value>(&run(
+        &["stripe", "status", "--json"],
+        &[("STRIPE_API_BASE", "https://api.stripe.com:443")],
+    ))
+    .unwrap();
+    assert_eq!(
+        (
+            stripe["emulator"].clone(),
+            stripe["behaves_as_stripe"].clone()
+        ),
+        (Value::Bool(false), Value::Bool(true))
+    );
 }

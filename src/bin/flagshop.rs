@@ -519,10 +519,10 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             if json {
                 print_json(&status);
             } else {
-                let server = if status.emulator {
-                    "local Stripe emulator"
-                } else {
-                    "Stripe"
+                let server = match (status.emulator, status.behaves_as_stripe) {
+                    (true, true) => "local test server behaving as Stripe",
+                    (true, false) => "local Stripe emulator",
+                    (false, _) => "Stripe",
                 };
                 println!("Test payments: {server} at {}", status.api_base);
                 println!(
