@@ -391,7 +391,7 @@ pub async fn sync_events(shop: &Arc<Shop>, client: &StripeClient) -> Result<Sync
     let mut newest = since;
     for event in &events {
         report.seen += 1;
-        if apply_once(shop, client, event).await? {
+        if apply_event_once(shop, client, event).await? {
             report.applied += 1;
         }
         newest = newest.max(Some(event.created));
@@ -405,9 +405,13 @@ pub async fn sync_events(shop: &Arc<Shop>, client: &StripeClient) -> Result<Sync
     Ok(report)
 }
 
-/// Applies an event unless it was applied before (by id), whether it came from polling or a
-/// webhook delivery. True when it moved one of our orders.
-pub(crate) async fn apply_once(
+/// Applies a Stripe event unless it was applied before (by id), whether it came from polling or
+/// a webhook delivery. True when it concerned one of our orders.
+///
+/// Events come in any order (Stripe does not guarantee one): whatever an event is about, the
+/// order first catches up with its payment as Stripe has it now, then with the refunds or the
+/// dispute, so a refund or a dispute never lands on an order whose payment was not applied.
+pub async fn apply_event_once(
     shop: &Arc<Shop>,
     client: &StripeClient,
     event: &crate::payments::Event,
@@ -470,10 +474,10 @@ async fn apply_event(
     let Some(number) = number else {
         return Ok(false);
     };
+    // The payment first, whatever the event: a refund or a dispute presumes it.
+    refresh(shop, client, &number).await?;
     match about {
-        About::Payment => {
-            refresh(shop, client, &number).await?;
-        }
+        About::Payment => {}
         About::Refunds => reconcile_refunds(shop, client, &number, &intent).await?,
         About::Dispute => {
             let id = event.object_id.clone().ok_or_else(|| {

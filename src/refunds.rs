@@ -151,6 +151,24 @@ impl Shop {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = order_id(&tx, number)?;
+        // A refund presumes the payment: recording one on an order whose payment was never
+        // applied would skip the sale of its stock for good.
+        let payment: String = tx.query_row(
+            "SELECT payment_status FROM orders WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        let payment: PaymentStatus = payment.parse()?;
+        if !payment.is_settled() {
+            return Err(Error::forbidden(
+                number,
+                format!(
+                    "cannot record refund {refund_id}: its payment is not recorded as made \
+                     (it is {})",
+                    payment.as_str()
+                ),
+            ));
+        }
         let known: Option<(i64, String)> = tx
             .query_row(
                 "SELECT amount, status FROM refunds WHERE stripe_refund_id = ?1 AND order_id = ?2",

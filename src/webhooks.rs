@@ -80,7 +80,7 @@ async fn respond(
         Ok(event) => event,
         Err(e) => return (400, format!("not a Stripe event: {e}")),
     };
-    match checkout::apply_once(shop, client, &event).await {
+    match checkout::apply_event_once(shop, client, &event).await {
         Ok(applied) => {
             tracing::info!(event = %event.id, kind = %event.event_type, applied, "webhook event");
             (200, "ok".into())
