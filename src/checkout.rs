@@ -169,7 +169,7 @@ pub async fn pay(
         Some(id) => id.clone(),
         None => {
             let id = order.id.to_string();
-            let intent = client
+            let created = client
                 .create_payment_intent(
                     order.totals.total_money(),
                     &format!("Flagshop order {}", order.number),
@@ -179,7 +179,14 @@ pub async fn pay(
                     ],
                     &idempotency_key(shop, format!("order-{}-payment-intent", order.id)).await?,
                 )
-                .await?;
+                .await;
+            let intent = match created {
+                Ok(intent) => intent,
+                // It may exist at Stripe: the order stays pending, its stock reserved, and a
+                // retry with the same key finds the same intent.
+                Err(e @ PaymentError::OutcomeUnknown { .. }) => return Err(e.into()),
+                Err(e) => return attempt_failed(shop, number, &e).await,
+            };
             blocking(shop, {
                 let (number, id) = (number.to_owned(), intent.id.clone());
                 move |shop| shop.set_payment_intent(&number, &id)
@@ -202,17 +209,24 @@ pub async fn pay(
             );
             Outcome::Other(client.retrieve_payment_intent(&intent_id).await?)
         }
-        // A definite refusal: nothing was charged, so the attempt failed and its stock goes back.
-        Err(e) => {
-            let reason = format!("The payment attempt was refused: {e}");
-            return blocking(shop, {
-                let number = number.to_owned();
-                move |shop| shop.mark_payment_failed(&number, &reason)
-            })
-            .await;
-        }
+        Err(e) => return attempt_failed(shop, number, &e).await,
     };
     apply_outcome(shop, number, outcome).await
+}
+
+/// A definite failure: the server refused, or was never reached. Nothing was charged, so the
+/// attempt failed and its stock goes back at once, instead of staying reserved until it
+/// expires.
+async fn attempt_failed(shop: &Arc<Shop>, number: &str, e: &PaymentError) -> Result<Order, Error> {
+    let reason = match e {
+        PaymentError::NotSent { .. } => format!("The payment could not be sent: {e}"),
+        _ => format!("The payment attempt was refused: {e}"),
+    };
+    blocking(shop, {
+        let number = number.to_owned();
+        move |shop| shop.mark_payment_failed(&number, &reason)
+    })
+    .await
 }
 
 /// Reads the order's PaymentIntent back from Stripe and applies what it says (after 3-D

@@ -534,3 +534,59 @@ fn a_card_tokenised_in_the_page_pays_and_the_order_names_the_card() {
     );
     assert_eq!(stock(&shop), (4, 0, 4));
 }
+
+#[test]
+fn a_refused_connection_fails_the_payment_and_releases_the_stock_at_once() {
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    let shop = Arc::new(shop);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed); // nobody listens there now: every connection is refused
+    let client = flagshop::payments::StripeClient::new(&base, "sk_test_flagshop").unwrap();
+    let order = shop
+        .place_order(&[("PL".into(), 2)], &buyer(), None)
+        .unwrap();
+    let after = runtime()
+        .block_on(checkout::pay(&shop, &client, &order.number, "pm_card_visa"))
+        .unwrap();
+    assert_eq!(after.payment_status, PaymentStatus::Failed);
+    assert_eq!(
+        stock(&shop),
+        (5, 0, 5),
+        "released at once, not in 15 minutes"
+    );
+    let last = &after.events.last().unwrap().message;
+    assert!(last.contains("nothing was sent"), "{last}");
+
+    // A server that takes the connection and never answers may have acted: unknown, reserved.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", silent.local_addr().unwrap());
+    let client = flagshop::payments::StripeClient::new(&base, "sk_test_flagshop")
+        .unwrap()
+        .with_timeout(std::time::Duration::from_millis(500));
+    let order = shop
+        .place_order(&[("PL".into(), 2)], &buyer(), None)
+        .unwrap();
+    let err = runtime()
+        .block_on(checkout::pay(&shop, &client, &order.number, "pm_card_visa"))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Payment(PaymentError::OutcomeUnknown { .. })),
+        "{err}"
+    );
+    assert_eq!(
+        shop.order(&order.number).unwrap().payment_status,
+        PaymentStatus::Pending
+    );
+    assert_eq!(
+        stock(&shop),
+        (5, 2, 3),
+        "held until Stripe's answer is known"
+    );
+}

@@ -9,7 +9,7 @@ mod common;
 use std::process::Command;
 
 use common::blank_shop;
-use common::localstripe::{LocalStripe, TEST_KEY};
+use common::localstripe::{LocalStripe, Recorder, Reply, TEST_KEY};
 use flagshop::Error;
 use flagshop::payments::{ConfigSource, PaymentError, StripeConfigUpdate};
 use serde_json::Value;
@@ -233,5 +233,171 @@ fn the_environment_overrides_the_settings() {
             stripe["behaves_as_stripe"].clone()
         ),
         (Value::Bool(false), Value::Bool(true))
+    );
+}
+
+/// This machine's address on its network, if it has one: a server there is not loopback.
+fn network_address() -> Option<std::net::IpAddr> {
+    // Connecting a UDP socket sends nothing; it only picks the outgoing address.
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("10.255.255.255:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[test]
+fn the_window_can_point_the_app_only_at_stripe_or_this_machine() {
+    let (_dir, shop) = blank_shop();
+    for allowed in [
+        "https://api.stripe.com",
+        "http://127.0.0.1:8420",
+        "http://localhost:12111",
+        "http://[::1]:8420",
+    ] {
+        let status = shop
+            .save_stripe_config(&update(Some(allowed), None, None, None))
+            .unwrap();
+        assert_eq!(status.api_base, allowed);
+    }
+    for refused in [
+        "http://10.0.0.5:8420",
+        "https://stripe.evil.example",
+        "http://127.0.0.1@evil.example",
+    ] {
+        let err = shop
+            .save_stripe_config(&update(Some(refused), Some(TEST_KEY), None, None))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Invalid(_) | Error::Payment(_)),
+            "{err}"
+        );
+        let status = shop.stripe_status().unwrap();
+        assert_eq!(
+            status.api_base, "http://[::1]:8420",
+            "nothing saved: {refused}"
+        );
+        assert_eq!(status.secret_key_masked, None, "nothing saved: {refused}");
+    }
+}
+
+#[test]
+fn no_request_carrying_the_key_leaves_for_a_saved_server_elsewhere() {
+    let Some(ip) = network_address() else {
+        eprintln!("SKIPPED: this machine has no network address to stand for a remote server");
+        return;
+    };
+    let remote = Recorder::start_on(ip, |_| Reply::With(200, "application/json", "{}".into()));
+    let (_dir, shop) = blank_shop();
+    shop.save_stripe_config(&update(None, Some(TEST_KEY), None, None))
+        .unwrap();
+    let err = shop
+        .save_stripe_config(&update(Some(&remote.url()), None, None, None))
+        .unwrap_err();
+    assert!(err.to_string().contains("STRIPE_API_BASE"), "{err}");
+
+    // Saved anyway (by an older Flagshop, or by hand): the app refuses to use it.
+    shop.set_setting("stripe.api_base", &remote.url()).unwrap();
+    assert!(shop.stripe_client().is_err());
+    let status = shop.stripe_status().unwrap();
+    assert!(!status.ready);
+    assert!(
+        status
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("neither Stripe")),
+        "{status:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        remote.drain().is_empty(),
+        "a request reached the remote server"
+    );
+}
+
+#[test]
+fn live_keys_from_the_environment_are_refused_and_shown_for_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = |env: &[(&str, &str)]| -> Value {
+        let output = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["stripe", "status", "--json"])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let live = status(&[
+        ("STRIPE_SECRET_KEY", "sk_live_51abcdefWXYZ"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_fine"),
+    ]);
+    assert_eq!(live["secret_key_masked"], "sk_live_…WXYZ");
+    assert_eq!(live["ready"], false);
+    let problem = live["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("from the environment") && problem.contains("live"),
+        "{problem}"
+    );
+
+    let live_publishable = status(&[
+        ("STRIPE_SECRET_KEY", "sk_test_fine"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_live_51abc"),
+    ]);
+    assert_eq!(live_publishable["ready"], false);
+    assert!(
+        live_publishable["problem"]
+            .as_str()
+            .unwrap()
+            .contains("publishable key")
+    );
+
+    let fine = status(&[
+        ("STRIPE_SECRET_KEY", "sk_test_fine"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_fine"),
+    ]);
+    assert_eq!(
+        (fine["ready"].clone(), fine["problem"].clone()),
+        (Value::Bool(true), Value::Null)
+    );
+
+    // A live key never pays, from any source.
+    let output = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["stripe", "sync"])
+        .env("STRIPE_SECRET_KEY", "rk_live_51abc")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("live Stripe keys are refused"));
+}
+
+#[test]
+fn a_webhook_secret_that_is_not_whsec_is_refused_from_the_environment_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_flagshop"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env("STRIPE_SECRET_KEY", "sk_test_fine")
+            .env("STRIPE_WEBHOOK_SECRET", "not-a-secret")
+            .output()
+            .unwrap()
+    };
+    let listen = run(&["stripe", "listen", "--port", "0"]);
+    assert_eq!(listen.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&listen.stderr);
+    assert!(stderr.contains("must start with whsec_"), "{stderr}");
+    let status: Value =
+        serde_json::from_slice(&run(&["stripe", "status", "--json"]).stdout).unwrap();
+    assert!(
+        status["problem"].as_str().unwrap().contains("whsec_"),
+        "{status}"
     );
 }

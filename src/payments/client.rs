@@ -461,6 +461,9 @@ impl StripeClient {
         async move {
             let mut request = Some(first);
             let mut reason = String::new();
+            // Whether any attempt may have reached the server: if none did, a write failed for
+            // certain and nothing needs to be read back.
+            let mut maybe_sent = false;
             for attempt in 1..=attempts {
                 if attempt > 1 {
                     tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempt - 2)).await;
@@ -476,13 +479,19 @@ impl StripeClient {
                 match classify(result, writes) {
                     Attempt::Answer(json) => return Ok(json),
                     Attempt::Fail(error) => return Err(error),
-                    Attempt::Retry(why) => {
+                    Attempt::Retry { why, sent } => {
                         tracing::warn!(attempt, reason = %why, "Stripe request failed");
                         reason = why;
+                        maybe_sent |= sent;
                     }
                 }
             }
-            Err(if writes {
+            Err(if writes && !maybe_sent {
+                PaymentError::NotSent {
+                    base: self.base.clone(),
+                    reason,
+                }
+            } else if writes {
                 PaymentError::OutcomeUnknown { reason }
             } else {
                 PaymentError::Unreachable {
@@ -498,8 +507,18 @@ impl StripeClient {
 
 enum Attempt {
     Answer(Value),
-    Retry(String),
+    /// Worth another try; `sent` when the request may have reached the server.
+    Retry {
+        why: String,
+        sent: bool,
+    },
     Fail(PaymentError),
+}
+
+impl Attempt {
+    fn retry(why: String) -> Attempt {
+        Attempt::Retry { why, sent: true }
+    }
 }
 
 fn classify(result: Result<miniserde::json::Value, StripeError>, writes: bool) -> Attempt {
@@ -507,7 +526,7 @@ fn classify(result: Result<miniserde::json::Value, StripeError>, writes: bool) -
         if writes {
             Attempt::Fail(PaymentError::OutcomeUnknown { reason: what })
         } else {
-            Attempt::Retry(what)
+            Attempt::retry(what)
         }
     };
     match result {
@@ -529,7 +548,7 @@ fn classify(result: Result<miniserde::json::Value, StripeError>, writes: bool) -
                     payment_intent: error.payment_intent.as_ref().map(|pi| pi.id.to_string()),
                     charge: error.charge.clone(),
                 })),
-                409 | 429 | 500..=599 => Attempt::Retry(format!(
+                409 | 429 | 500..=599 => Attempt::retry(format!(
                     "HTTP {status}: {}",
                     error.message.as_deref().unwrap_or("no message")
                 )),
@@ -546,8 +565,14 @@ fn classify(result: Result<miniserde::json::Value, StripeError>, writes: bool) -
         // A body (error or not) that async-stripe could not parse, including a 5xx page that
         // is not JSON: after a POST, the server may have acted.
         Err(StripeError::JSONDeserialize(what)) => unreadable(what),
-        Err(StripeError::Timeout) => Attempt::Retry("timed out".to_owned()),
-        Err(StripeError::ClientError(what)) => Attempt::Retry(what),
+        Err(StripeError::Timeout) => Attempt::retry("timed out".to_owned()),
+        // hyper-util reports a failure to connect (refused, unreachable, name not resolved, TLS
+        // handshake) as its `Connect` kind, before a byte of the request was written; async-
+        // stripe passes only its text on. Anything else may have reached the server.
+        Err(StripeError::ClientError(what)) => Attempt::Retry {
+            sent: !what.contains("(Connect)"),
+            why: what,
+        },
         Err(StripeError::ConfigError(what)) => {
             Attempt::Fail(PaymentError::UnexpectedResponse(what))
         }
@@ -607,11 +632,30 @@ pub(super) fn is_stripe_host(base: &str) -> bool {
     host.eq_ignore_ascii_case("api.stripe.com") && matches!(port, None | Some("443"))
 }
 
+/// True for a server on this machine (`localhost`, `127.x.x.x`, `[::1]`), such as a local
+/// Stripe emulator: the only other place the owner may point the app at from Settings.
+pub(super) fn is_loopback(base: &str) -> bool {
+    let Some((_, authority)) = base.trim().trim_end_matches('/').split_once("://") else {
+        return false;
+    };
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(host, _)| host),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 pub(super) fn check_base(base: &str) -> Result<String, PaymentError> {
     let trimmed = base.trim().trim_end_matches('/');
     let bad = || PaymentError::BadBaseUrl(base.to_owned());
     let (scheme, rest) = trimmed.split_once("://").ok_or_else(bad)?;
-    if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains(['/', '?', '#', ' '])
+    // No path, query or user part: `http://127.0.0.1@elsewhere` must not pass for loopback.
+    if !matches!(scheme, "http" | "https")
+        || rest.is_empty()
+        || rest.contains(['/', '?', '#', ' ', '@', '\\'])
     {
         return Err(bad());
     }
@@ -665,6 +709,7 @@ mod tests {
             "http://",
             "http://x/v1",
             "http://a b",
+            "http://127.0.0.1@evil.example",
         ] {
             assert!(check_base(bad).is_err(), "{bad}");
         }
@@ -674,6 +719,29 @@ mod tests {
         assert_eq!(client.server_kind(), ServerKind::Emulator);
         let client = client.speaking(ServerKind::Stripe);
         assert_eq!(client.server_kind(), ServerKind::Stripe);
+    }
+
+    #[test]
+    fn loopback_servers_are_told_apart_from_the_rest() {
+        for local in [
+            "http://127.0.0.1:8420",
+            "http://127.1.2.3",
+            "http://localhost:12111",
+            "https://LOCALHOST",
+            "http://[::1]:8420",
+        ] {
+            assert!(is_loopback(local), "{local}");
+        }
+        for remote in [
+            "http://10.0.0.5:8420",
+            "http://evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+            "https://api.stripe.com",
+            "http://[::2]:1",
+        ] {
+            assert!(!is_loopback(remote), "{remote}");
+        }
     }
 
     #[test]
@@ -726,18 +794,34 @@ mod tests {
         ));
         assert!(matches!(
             classify(Err(StripeError::JSONDeserialize("x".into())), false),
-            Attempt::Retry(_)
+            Attempt::Retry { .. }
         ));
         assert!(matches!(
             classify(Err(StripeError::Timeout), true),
-            Attempt::Retry(_)
+            Attempt::Retry { sent: true, .. }
+        ));
+        assert!(matches!(
+            classify(
+                Err(StripeError::ClientError("client error (Connect)".into())),
+                true
+            ),
+            Attempt::Retry { sent: false, .. }
+        ));
+        assert!(matches!(
+            classify(
+                Err(StripeError::ClientError(
+                    "connection closed before message completed".into()
+                )),
+                true
+            ),
+            Attempt::Retry { sent: true, .. }
         ));
         let server: stripe::ApiErrors =
             miniserde::json::from_str(r#"{"type":"api_error","message":"boom"}"#)
                 .expect("an API error");
         assert!(matches!(
             classify(Err(StripeError::Stripe(Box::new(server), 500)), true),
-            Attempt::Retry(_)
+            Attempt::Retry { sent: true, .. }
         ));
     }
 }

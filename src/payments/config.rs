@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::client::{check_base, check_key, is_stripe_host};
+use super::client::{check_base, check_key, is_loopback, is_stripe_host};
 use super::{DEFAULT_API_BASE, PaymentError, ServerKind, StripeClient};
 use crate::{Error, Shop};
 
@@ -81,8 +81,12 @@ pub struct StripeStatus {
     pub webhook_secret_source: Option<ConfigSource>,
     /// Where the storefront loads Stripe.js from.
     pub js_url: String,
-    /// True when payments can be taken: a secret and a publishable key are set.
+    /// True when payments can be taken: a secret and a publishable key are set, and nothing
+    /// in use is refused.
     pub ready: bool,
+    /// Why a value in use is refused (a live key, a webhook secret that is not `whsec_…`, a
+    /// saved server that is neither Stripe nor this machine), naming where it came from.
+    pub problem: Option<String>,
 }
 
 /// Changes to the saved configuration: `None` leaves a value as it is, an empty string
@@ -110,11 +114,17 @@ impl Shop {
         Ok(StripeClient::new(&base, &key)?.speaking(server_kind(&base)?))
     }
 
-    /// The webhook signing secret (`whsec_…`), if one is configured.
+    /// The webhook signing secret (`whsec_…`), if one is configured. Refused, from any source,
+    /// when it is not a `whsec_` secret.
     pub fn stripe_webhook_secret(&self) -> Result<Option<String>, Error> {
-        Ok(self
-            .stripe_value(&WEBHOOK_SECRET)?
-            .map(|(secret, _)| secret))
+        match self.stripe_value(&WEBHOOK_SECRET)? {
+            Some((secret, _)) if is_token(&secret, "whsec_") => Ok(Some(secret)),
+            Some((_, source)) => Err(Error::invalid(format!(
+                "the webhook signing secret {} must start with whsec_",
+                source.describe()
+            ))),
+            None => Ok(None),
+        }
     }
 
     /// The port on 127.0.0.1 where the app takes webhook deliveries (e.g. forwarded by
@@ -130,7 +140,14 @@ impl Shop {
 
     /// The configuration in use, as the owner may see it.
     pub fn stripe_status(&self) -> Result<StripeStatus, Error> {
-        let (api_base, api_base_source) = self.stripe_api_base()?;
+        let mut problems = Vec::new();
+        let (api_base, api_base_source) = match self.stripe_api_base() {
+            Ok(base) => base,
+            Err(e) => {
+                problems.push(e.to_string());
+                (DEFAULT_API_BASE.to_owned(), ConfigSource::Default)
+            }
+        };
         let emulator = !is_stripe_host(&api_base);
         let behaves_as_stripe = server_kind(&api_base)? == ServerKind::Stripe;
         let secret = self.stripe_value(&SECRET_KEY)?;
@@ -144,8 +161,23 @@ impl Shop {
             None if emulator => format!("{api_base}/js.stripe.com/v3/"),
             None => "https://js.stripe.com/v3/".to_owned(),
         };
+        if let Some((key, source)) = &secret
+            && let Err(e) = check_key(key)
+        {
+            problems.push(format!("the secret key {}: {e}", source.describe()));
+        }
+        if let Some((key, source)) = &publishable
+            && let Err(e) = check_publishable(key)
+        {
+            problems.push(format!("the publishable key {}: {e}", source.describe()));
+        }
+        if let Err(e) = self.stripe_webhook_secret() {
+            problems.push(e.to_string());
+        }
+        let problem = (!problems.is_empty()).then(|| problems.join("; "));
         Ok(StripeStatus {
-            ready: secret.is_some() && publishable.is_some(),
+            ready: secret.is_some() && publishable.is_some() && problem.is_none(),
+            problem,
             api_base,
             api_base_source,
             emulator,
@@ -169,7 +201,7 @@ impl Shop {
             let value = if base.is_empty() {
                 String::new()
             } else {
-                check_base(base)?
+                saveable_base(base)?
             };
             changes.push((API_BASE.key, value));
         }
@@ -182,13 +214,8 @@ impl Shop {
         }
         if let Some(key) = &update.publishable_key {
             let key = key.trim();
-            if key.starts_with("pk_live_") {
-                return Err(PaymentError::LiveKeyRefused.into());
-            }
-            if !key.is_empty() && !is_token(key, "pk_test_") {
-                return Err(Error::invalid(
-                    "the publishable key must be a test key that starts with pk_test_",
-                ));
+            if !key.is_empty() {
+                check_publishable(key)?;
             }
             changes.push((PUBLISHABLE_KEY.key, key.to_owned()));
         }
@@ -209,8 +236,11 @@ impl Shop {
         self.stripe_status()
     }
 
+    /// The server in use. A saved one (from Settings, so from the window) must be Stripe or
+    /// this machine: the secret key goes wherever it points. The environment may name any.
     fn stripe_api_base(&self) -> Result<(String, ConfigSource), Error> {
         Ok(match self.stripe_value(&API_BASE)? {
+            Some((base, ConfigSource::Settings)) => (saveable_base(&base)?, ConfigSource::Settings),
             Some((base, source)) => (check_base(&base)?, source),
             None => (DEFAULT_API_BASE.to_owned(), ConfigSource::Default),
         })
@@ -228,6 +258,46 @@ impl Shop {
             .setting(setting.key)?
             .filter(|v| !v.is_empty())
             .map(|v| (v, ConfigSource::Settings)))
+    }
+}
+
+/// A server the owner may save in Settings: Stripe's own API, or a server on this machine (a
+/// local emulator). Anything else could carry the secret key off the machine; it can only come
+/// from the environment, never from the window.
+fn saveable_base(base: &str) -> Result<String, Error> {
+    let base = check_base(base)?;
+    if is_stripe_host(&base) || is_loopback(&base) {
+        Ok(base)
+    } else {
+        Err(Error::invalid(format!(
+            "\"{base}\" is neither Stripe (https://api.stripe.com) nor a server on this machine \
+             (localhost, 127.0.0.1): the secret key is only sent to those; another server can \
+             only be set with STRIPE_API_BASE"
+        )))
+    }
+}
+
+/// A publishable test key (`pk_test_…`); a live one is refused.
+fn check_publishable(key: &str) -> Result<(), Error> {
+    if key.starts_with("pk_live_") {
+        return Err(PaymentError::LiveKeyRefused.into());
+    }
+    if !is_token(key, "pk_test_") {
+        return Err(Error::invalid(
+            "the publishable key must be a test key that starts with pk_test_",
+        ));
+    }
+    Ok(())
+}
+
+impl ConfigSource {
+    /// "from the environment", "saved in Settings".
+    fn describe(self) -> &'static str {
+        match self {
+            ConfigSource::Environment => "from the environment",
+            ConfigSource::Settings => "saved in Settings",
+            ConfigSource::Default => "by default",
+        }
     }
 }
 
@@ -258,13 +328,15 @@ fn is_token(value: &str, prefix: &str) -> bool {
     })
 }
 
-/// `sk_test_…wxyz`: enough to recognise a key, not to use it.
+/// `sk_test_…wxyz`: enough to recognise a key, and its kind (a live key shows as one), not to
+/// use it.
 fn mask(key: &str) -> String {
-    let prefix = if key.starts_with("rk_test_") {
-        "rk_test_"
-    } else {
-        "sk_test_"
-    };
+    let prefix = [
+        "sk_test_", "rk_test_", "sk_live_", "rk_live_", "pk_live_", "pk_test_",
+    ]
+    .into_iter()
+    .find(|p| key.starts_with(p))
+    .unwrap_or("");
     let last4: String = key
         .chars()
         .rev()
@@ -284,6 +356,8 @@ mod tests {
     fn masks_keep_the_kind_and_the_last_four() {
         assert_eq!(mask("sk_test_51abcdefWXYZ"), "sk_test_…WXYZ");
         assert_eq!(mask("rk_test_51abcdef1234"), "rk_test_…1234");
+        assert_eq!(mask("sk_live_51abcdef1234"), "sk_live_…1234");
+        assert_eq!(mask("whsec_abcdef1234"), "…1234");
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub enum PaymentError {
          before deciding"
     )]
     OutcomeUnknown { reason: String },
+    /// No attempt reached the server (connection refused, name not resolved): the request
+    /// was never sent, so for certain nothing happened there.
+    #[error("cannot reach the Stripe server at {base} ({reason}): nothing was sent")]
+    NotSent { base: String, reason: String },
     /// A read failed after retries; nothing was changed.
     #[error("cannot reach the Stripe server at {base}: {reason}")]
     Unreachable { base: String, reason: String },

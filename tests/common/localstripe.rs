@@ -319,13 +319,23 @@ pub enum Reply {
 /// end with the test process.
 pub struct Recorder {
     pub port: u16,
+    addr: std::net::SocketAddr,
     received: mpsc::Receiver<Recorded>,
 }
 
 impl Recorder {
     pub fn start(reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
-        let port = listener.local_addr().expect("a bound address").port();
+        Recorder::start_on("127.0.0.1".parse().expect("an address"), reply)
+    }
+
+    /// [`Recorder::start`] listening on `ip` (say, this machine's address on its network).
+    pub fn start_on(
+        ip: std::net::IpAddr,
+        reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> Recorder {
+        let listener = TcpListener::bind((ip, 0)).expect("bind a port");
+        let addr = listener.local_addr().expect("a bound address");
+        let port = addr.port();
         let (sender, received) = mpsc::channel();
         let reply = std::sync::Arc::new(reply);
         thread::spawn(move || {
@@ -335,11 +345,15 @@ impl Recorder {
                 thread::spawn(move || serve(stream, &sender, &*reply));
             }
         });
-        Recorder { port, received }
+        Recorder {
+            port,
+            addr,
+            received,
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://{}", self.addr)
     }
 
     /// The next request received, waiting up to `timeout`.
