@@ -6,9 +6,9 @@ import App from '../App.svelte';
 import { router } from '../lib/router.svelte';
 import { installFakePayments, installFakeStripeJs, type FakePayments } from '../test/fakePayments';
 
-async function checkout(fake: FakePayments) {
+async function checkout(fake: FakePayments, stripeJs: { nextAction?: boolean } = {}) {
   fake.cart.set('UA-SNK-2X3-POL', 2);
-  installFakeStripeJs(fake);
+  installFakeStripeJs(fake, stripeJs);
   const user = userEvent.setup();
   router.go('#/checkout');
   render(App);
@@ -51,7 +51,7 @@ describe('checkout', () => {
     expect(await screen.findByTestId('payment-status')).toHaveTextContent('Paid');
   });
 
-  it('lets Stripe.js run 3-D Secure, then reads the payment back', async () => {
+  it("lets Stripe.js's handleNextAction run 3-D Secure, then reads the payment back", async () => {
     const fake = installFakePayments();
     fake.outcome = { status: 'paid', message: 'Paid', threeDSecure: true };
     const user = await checkout(fake);
@@ -59,7 +59,22 @@ describe('checkout', () => {
     await user.click(screen.getByRole('button', { name: /^Pay / }));
 
     await waitFor(() => expect(window.location.hash).toBe('#/order/FS-1001'));
+    expect(fake.stripe.nextActions).toEqual(['pi_1_secret_2']);
+    expect(fake.stripe.confirmed).toEqual([]);
+    const cmds = fake.calls.map((c) => c.cmd);
+    expect(cmds.indexOf('refresh_payment')).toBeGreaterThan(cmds.indexOf('pay_order'));
+  });
+
+  it("falls back to confirmCardPayment with the emulator's Stripe.js, which has no handleNextAction", async () => {
+    const fake = installFakePayments();
+    fake.outcome = { status: 'paid', message: 'Paid', threeDSecure: true };
+    const user = await checkout(fake, { nextAction: false });
+
+    await user.click(screen.getByRole('button', { name: /^Pay / }));
+
+    await waitFor(() => expect(window.location.hash).toBe('#/order/FS-1001'));
     expect(fake.stripe.confirmed).toEqual(['pi_1_secret_2']);
+    expect(fake.stripe.nextActions).toEqual([]);
     expect(fake.calls.map((c) => c.cmd)).toContain('refresh_payment');
   });
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { paymentMethodFor, type CardElement, type StripeJs } from './stripe';
+import { authenticate, paymentMethodFor, type CardElement, type StripeJs } from './stripe';
 
 const card: CardElement = { mount: () => {}, destroy: () => {} };
 const details = { name: 'Olena', email: 'olena@example.com' };
@@ -35,5 +35,21 @@ describe('paymentMethodFor', () => {
     await expect(paymentMethodFor(js, card, details)).rejects.toThrow(
       'Your card number is incomplete.',
     );
+  });
+});
+
+describe('authenticate', () => {
+  it("hands the client secret to Stripe.js's handleNextAction when it has one", async () => {
+    const handleNextAction = vi.fn(async () => ({ paymentIntent: { status: 'succeeded' } }));
+    const confirmCardPayment = vi.fn(async () => ({}));
+    await authenticate(stripe({ handleNextAction, confirmCardPayment }), 'pi_3_secret_9');
+    expect(handleNextAction).toHaveBeenCalledWith({ clientSecret: 'pi_3_secret_9' });
+    expect(confirmCardPayment).not.toHaveBeenCalled();
+  });
+
+  it("confirms the card payment with the emulator's stand-in, which lacks handleNextAction", async () => {
+    const confirmCardPayment = vi.fn(async () => ({}));
+    await authenticate(stripe({ confirmCardPayment }), 'pi_3_secret_9');
+    expect(confirmCardPayment).toHaveBeenCalledWith('pi_3_secret_9');
   });
 });

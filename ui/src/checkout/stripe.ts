@@ -11,6 +11,14 @@ export interface StripeJs {
     billing_details?: object;
   }): Promise<{ paymentMethod?: { id: string }; error?: StripeJsError } | undefined>;
   createToken(card: CardElement): Promise<{ token?: { card?: { id: string } }; error?: StripeJsError }>;
+  /**
+   * Stripe's call for a PaymentIntent confirmed on the server that needs the customer (3-D
+   * Secure): https://docs.stripe.com/js/payment_intents/handle_next_action. The local
+   * emulator's stand-in lacks it.
+   */
+  handleNextAction?(options: {
+    clientSecret: string;
+  }): Promise<{ paymentIntent?: { status: string }; error?: StripeJsError }>;
   confirmCardPayment(
     clientSecret: string,
   ): Promise<{ paymentIntent?: { status: string }; error?: StripeJsError }>;
@@ -78,4 +86,18 @@ export async function paymentMethodFor(
   const { token, error } = await stripe.createToken(card);
   if (error || !token?.card) throw new Error(error?.message ?? 'The card was not accepted.');
   return token.card.id;
+}
+
+/**
+ * Lets the customer answer what the bank asks for (3-D Secure) on a PaymentIntent the server
+ * confirmed: `handleNextAction` with Stripe.js, `confirmCardPayment` with the emulator's
+ * stand-in, which has only that. Resolves once Stripe.js is done, whatever the customer did:
+ * the outcome is read back from Stripe by the core, not from here.
+ */
+export async function authenticate(stripe: StripeJs, clientSecret: string): Promise<void> {
+  if (typeof stripe.handleNextAction === 'function') {
+    await stripe.handleNextAction({ clientSecret });
+  } else {
+    await stripe.confirmCardPayment(clientSecret);
+  }
 }

@@ -78,6 +78,7 @@ interface Commands {
   sync_stripe: { args: Record<string, never>; result: SyncReport };
   lab_sample_sku: { args: Record<string, never>; result: string };
   run_lab_scenario: { args: { scenario: LabScenario }; result: LabResult };
+  finish_lab_scenario: { args: { result: LabResult }; result: LabResult };
 }
 
 async function call<C extends keyof Commands>(
@@ -112,6 +113,7 @@ export const api = {
   syncStripe: () => call('sync_stripe', {}),
   labSampleSku: () => call('lab_sample_sku', {}),
   runLabScenario: (scenario: LabScenario) => call('run_lab_scenario', { scenario }),
+  finishLabScenario: (result: LabResult) => call('finish_lab_scenario', { result }),
 };
 
 export type { Cart, Collection, Product, ProductPage, ProductQuery, ShopInfo };

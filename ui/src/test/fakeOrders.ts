@@ -29,6 +29,8 @@ export function order(number: string, over: Partial<Order> = {}): Order {
     card_last4: '4242',
     payment_attempts: 1,
     amount_refunded: 0,
+    amount_refund_pending: 0,
+    dispute: null,
     carrier: null,
     tracking_number: null,
     lines: [
@@ -70,6 +72,26 @@ export function demoOrders(): Order[] {
       carrier: 'Nova Poshta',
       tracking_number: 'NP123',
       created_at: '2026-11-24T12:00:00.000Z',
+      dispute: {
+        stripe_dispute_id: 'dp_1QdemoProductNotReceived',
+        amount: 4400,
+        reason: 'product_not_received',
+        status: 'needs_response',
+        needs_response: true,
+        closed: false,
+        evidence_due_by: '2026-12-04T23:59:59Z',
+        created_at: '2026-11-26T08:15:00.000Z',
+      },
+      events: [
+        ...order('1002').events,
+        { kind: 'fulfilled', message: 'Fulfilled: shipped with Nova Poshta, tracking NP123', created_at: '2026-11-24T15:00:00.000Z' },
+        {
+          kind: 'dispute_opened',
+          message:
+            "Dispute opened: 44.00 USD, reason product not received (dp_1QdemoProductNotReceived); respond in Stripe's dashboard by 2026-12-04T23:59:59Z",
+          created_at: '2026-11-26T08:15:00.000Z',
+        },
+      ],
     }),
     order('1001'),
   ];
@@ -94,6 +116,7 @@ function summary(o: Order): OrderSummary {
     status: o.status,
     payment_status: o.payment_status,
     fulfillment_status: o.fulfillment_status,
+    disputed: o.dispute !== null && !o.dispute.closed,
     items: o.lines.reduce((n, l) => n + l.quantity, 0),
     created_at: o.created_at,
   };
@@ -153,6 +176,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           .filter((o) => !q.fulfillment_status || o.fulfillment_status === q.fulfillment_status)
           .filter((o) => !q.placed_from || o.created_at.slice(0, 10) >= q.placed_from)
           .filter((o) => !q.placed_to || o.created_at.slice(0, 10) <= q.placed_to)
+          .filter((o) => !q.disputed || (o.dispute !== null && !o.dispute.closed))
           .filter(
             (o) =>
               !q.to_fulfil ||
@@ -219,6 +243,8 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           const d = new Date(Date.UTC(2026, 9, 29 + i));
           return { day: d.toISOString().slice(0, 10), sales: i % 3 === 0 ? 4400 : 0 };
         });
+        const answer = fake.orders.flatMap((o) => (o.dispute?.needs_response ? [o.dispute] : []));
+        const deadlines = answer.flatMap((d) => (d.evidence_due_by ? [d.evidence_due_by] : [])).sort();
         const dashboard: Dashboard = {
           currency: 'USD',
           today: '2026-11-27',
@@ -226,6 +252,8 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           sales_this_month: 12_800,
           orders_to_fulfil: 1,
           low_stock_variants: 2,
+          disputes_needing_response: answer.length,
+          next_dispute_deadline: deadlines[0] ?? null,
           daily_sales: days,
         };
         return dashboard;

@@ -7,11 +7,12 @@ import type { PaymentStatus } from '../lib/bindings/PaymentStatus';
 import type { CardElement, StripeJs } from '../checkout/stripe';
 import { installFakeShop, type FakeShop } from './fakeShop';
 
-// Cast: the status may gain fields the checkout does not read.
-export const emulatorStatus = {
+/** Plain localstripe: an emulator, driven with its own dialect rather than as Stripe. */
+export const emulatorStatus: StripeStatus = {
   api_base: 'http://127.0.0.1:8420',
   api_base_source: 'environment',
   emulator: true,
+  behaves_as_stripe: false,
   secret_key_masked: 'sk_test_…demo',
   secret_key_source: 'environment',
   publishable_key: 'pk_test_demo',
@@ -20,15 +21,19 @@ export const emulatorStatus = {
   webhook_secret_source: null,
   js_url: 'http://127.0.0.1:8420/js.stripe.com/v3/',
   ready: true,
-} as StripeStatus;
+  problem: null,
+};
 
 export interface FakePayments extends FakeShop {
   status: StripeStatus;
   /** What paying does: the status the order ends in, and whether 3-D Secure is asked first. */
   outcome: { status: PaymentStatus; message: string; threeDSecure?: boolean };
   orders: Map<string, Order>;
-  /** The payment method ids the page handed over. */
-  stripe: { confirmed: string[]; card: CardElement | null };
+  /**
+   * What the page asked of Stripe.js: the client secrets given to `handleNextAction` and to
+   * `confirmCardPayment`, and the card field it made.
+   */
+  stripe: { nextActions: string[]; confirmed: string[]; card: CardElement | null };
 }
 
 export function installFakePayments(): FakePayments {
@@ -38,7 +43,7 @@ export function installFakePayments(): FakePayments {
     status: emulatorStatus,
     outcome: { status: 'paid', message: 'Paid 19.00 USD by visa •••• 4242' },
     orders: new Map(),
-    stripe: { confirmed: [], card: null },
+    stripe: { nextActions: [], confirmed: [], card: null },
   };
   // Keep the storefront's commands, add the checkout's.
   const storefront = captureHandler();
@@ -79,8 +84,12 @@ export function installFakePayments(): FakePayments {
   return fake;
 }
 
-/** A Stripe.js stand-in: the card field is one input; payment methods are `pm_<n>`. */
-export function installFakeStripeJs(fake: FakePayments) {
+/**
+ * A Stripe.js stand-in: the card field is one input; payment methods are `pm_<n>`. With
+ * `nextAction: false` it lacks `handleNextAction`, as plain localstripe's stand-in does.
+ */
+export function installFakeStripeJs(fake: FakePayments, { nextAction = true } = {}) {
+  let made = 0;
   const stripe: StripeJs = {
     elements: () => ({
       create: () => {
@@ -96,13 +105,19 @@ export function installFakeStripeJs(fake: FakePayments) {
         return card;
       },
     }),
-    createPaymentMethod: async () => ({ paymentMethod: { id: `pm_${fake.stripe.confirmed.length + 1}` } }),
+    createPaymentMethod: async () => ({ paymentMethod: { id: `pm_${++made}` } }),
     createToken: async () => ({ error: { message: 'not used' } }),
     confirmCardPayment: async (secret) => {
       fake.stripe.confirmed.push(secret);
       return { paymentIntent: { status: 'succeeded' } };
     },
   };
+  if (nextAction) {
+    stripe.handleNextAction = async ({ clientSecret }) => {
+      fake.stripe.nextActions.push(clientSecret);
+      return { paymentIntent: { status: 'succeeded' } };
+    };
+  }
   window.Stripe = () => stripe;
 }
 
@@ -146,6 +161,8 @@ function makeOrder(fake: FakeShop, number: string, customer: unknown): Order {
     card_last4: null,
     payment_attempts: 0,
     amount_refunded: 0,
+    amount_refund_pending: 0,
+    dispute: null,
     carrier: null,
     tracking_number: null,
     lines,

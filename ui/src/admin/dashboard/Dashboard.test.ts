@@ -2,7 +2,8 @@ import { render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import App from '../../App.svelte';
-import { installFakeOrders } from '../../test/fakeOrders';
+import { demoOrders, installFakeOrders } from '../../test/fakeOrders';
+import { when } from '../orders/orders';
 
 // jsdom draws no canvas: stand in for uPlot and keep what it was given.
 const charts = vi.hoisted(() => [] as { data: number[][]; destroyed: boolean }[]);
@@ -57,5 +58,33 @@ describe('dashboard', () => {
     expect(chart.data[1]!.slice(0, 4)).toEqual([44, 0, 0, 44]);
     // The same figures, in words, for screen readers.
     expect(screen.getByRole('table', { name: 'Sales per day' })).toBeInTheDocument();
+  });
+
+  it('highlights the disputes waiting for an answer, with the nearest deadline, and links to them', async () => {
+    installFakeOrders();
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    const count = await screen.findByTestId('disputes');
+    expect(count).toHaveTextContent('1');
+    expect(count).toHaveClass('warn');
+    expect(count.closest('.card')).toHaveClass('warn-card');
+    expect(screen.getByTestId('dispute-deadline')).toHaveTextContent(
+      `Next deadline ${when('2026-12-04T23:59:59Z')}`,
+    );
+    expect(screen.getByRole('link', { name: 'Disputes to answer' })).toHaveAttribute(
+      'href',
+      '#/admin/orders?show=disputed',
+    );
+  });
+
+  it('keeps the disputes card calm when none waits for an answer', async () => {
+    installFakeOrders(demoOrders().map((o) => ({ ...o, dispute: null })));
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    const count = await screen.findByTestId('disputes');
+    expect(count).toHaveTextContent('0');
+    expect(count).not.toHaveClass('warn');
+    expect(count.closest('.card')).not.toHaveClass('warn-card');
+    expect(screen.getByTestId('dispute-deadline')).toHaveTextContent('None waiting for you');
   });
 });

@@ -3,8 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 
 import App from '../../App.svelte';
-import { installFakeOrders } from '../../test/fakeOrders';
-import { eventLabel, eventText, refundAmount } from './orders';
+import { installFakeOrders, order } from '../../test/fakeOrders';
+import { disputeReason, disputeStatus, eventLabel, eventText, refundAmount, when } from './orders';
 
 describe('refund amounts', () => {
   it('become minor units with integer maths, within what is left', () => {
@@ -25,6 +25,30 @@ describe('refund amounts', () => {
     expect(eventLabel('something_new')).toBe('Something new');
     expect(eventText('note', 'Gift wrap')).toBe('Note · Gift wrap');
     expect(eventText('refunded', 'Refunded 10.00 USD (re_1)')).toBe('Refunded 10.00 USD (re_1)');
+  });
+
+  it('refund and dispute events read as the core wrote them, under names of their own', () => {
+    expect(eventLabel('refund_failed')).toBe('Refund failed');
+    expect(eventLabel('dispute_opened')).toBe('Dispute opened');
+    expect(eventLabel('dispute_updated')).toBe('Dispute updated');
+    expect(eventLabel('dispute_closed')).toBe('Dispute closed');
+    // A pending refund is not "Refunded": the message stands alone.
+    expect(eventText('refunded', 'Refund pending: 10.00 USD (re_1)')).toBe('Refund pending: 10.00 USD (re_1)');
+    expect(eventText('refund_failed', 'Refund of 10.00 USD failed (re_1): expired_or_canceled_card')).toBe(
+      'Refund of 10.00 USD failed (re_1): expired_or_canceled_card',
+    );
+    expect(eventText('dispute_updated', 'Dispute under review (dp_1)')).toBe('Dispute under review (dp_1)');
+    expect(eventText('dispute_closed', 'Dispute closed: won (dp_1)')).toBe('Dispute closed: won (dp_1)');
+  });
+
+  it("Stripe's dispute reasons and statuses read as words, new ones too", () => {
+    expect(disputeReason('fraudulent')).toBe('Fraudulent');
+    expect(disputeReason('product_not_received')).toBe('Product not received');
+    expect(disputeReason('some_new_reason')).toBe('Some new reason');
+    expect(disputeStatus('needs_response')).toBe('Needs a response');
+    expect(disputeStatus('warning_needs_response')).toBe('Inquiry: needs a response');
+    expect(disputeStatus('won')).toBe('Won');
+    expect(disputeStatus('charge_refunded')).toBe('Charge refunded');
   });
 });
 
@@ -65,6 +89,42 @@ describe('order list', () => {
     await screen.findByText('3 orders');
   });
 
+  it('filters to disputed orders and marks them in the list', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    const disputed = (await screen.findByRole('link', { name: '#1002' })).closest('tr')!;
+    expect(within(disputed).getByText('Disputed')).toBeInTheDocument();
+    const calm = screen.getByRole('link', { name: '#1001' }).closest('tr')!;
+    expect(within(calm).queryByText('Disputed')).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('checkbox', { name: 'Disputed' }));
+    await screen.findByText('1 order');
+    expect(rows()).toEqual(['1002']);
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { disputed: true } });
+
+    await user.click(screen.getByRole('button', { name: 'Clear' }));
+    await screen.findByText('3 orders');
+    expect(screen.getByRole('checkbox', { name: 'Disputed' })).not.toBeChecked();
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { disputed: false } });
+  });
+
+  it('opens on the disputed orders from the dashboard card', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    await user.click(await screen.findByRole('link', { name: 'Disputes to answer' }));
+    await screen.findByText('1 order');
+    expect(window.location.hash).toBe('#/admin/orders?show=disputed');
+    expect(rows()).toEqual(['1002']);
+    expect(screen.getByRole('checkbox', { name: 'Disputed' })).toBeChecked();
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({
+      query: { disputed: true, to_fulfil: false },
+    });
+  });
+
   it('checks Stripe for missed events and shows the list as it is now', async () => {
     const fake = installFakeOrders();
     const user = userEvent.setup();
@@ -101,6 +161,7 @@ describe('order list', () => {
         placed_from: null,
         placed_to: null,
         to_fulfil: false,
+        disputed: false,
       },
     });
 
@@ -281,6 +342,79 @@ describe('order detail', () => {
     await user.click(screen.getByRole('button', { name: 'Print receipt' }));
     expect(printed).toBe(2);
     expect(sheet).toHaveTextContent('$44.00');
+  });
+
+  it('shows a dispute that needs an answer near the top, with its deadline', async () => {
+    installFakeOrders();
+    await openOrder('1002');
+    expect(screen.getByTestId('dispute-status')).toHaveTextContent('Disputed');
+    expect(screen.getByTestId('dispute-status')).toHaveClass('pill-attention');
+    const panel = screen.getByRole('region', { name: 'Dispute' });
+    expect(within(panel).getByText('Disputed')).toHaveClass('pill-attention');
+    expect(within(panel).getByTestId('dispute-amount')).toHaveTextContent('$44.00');
+    expect(within(panel).getByTestId('dispute-reason')).toHaveTextContent('Product not received');
+    expect(within(panel).getByTestId('dispute-state')).toHaveTextContent('Needs a response');
+    expect(within(panel).getByTestId('dispute-deadline')).toHaveTextContent(
+      `Respond in Stripe's dashboard by ${when('2026-12-04T23:59:59Z')}.`,
+    );
+    // Above the items: the first thing on the page under the header.
+    const sections = [...document.querySelectorAll('.detail-grid section')];
+    expect(sections[0]).toBe(panel);
+    const first = within(screen.getByTestId('timeline')).getAllByRole('listitem')[0]!;
+    expect(first.querySelector('p')?.dataset.kind).toBe('dispute_opened');
+    expect(first).toHaveTextContent('Dispute opened: 44.00 USD, reason product not received');
+  });
+
+  it('shows a closed dispute calmly, with no deadline', async () => {
+    installFakeOrders([
+      order('1004', {
+        dispute: {
+          stripe_dispute_id: 'dp_1Qclosed',
+          amount: 4400,
+          reason: 'fraudulent',
+          status: 'won',
+          needs_response: false,
+          closed: true,
+          evidence_due_by: '2026-11-30T23:59:59Z',
+          created_at: '2026-11-21T09:00:00.000Z',
+        },
+      }),
+    ]);
+    await openOrder('1004');
+    const panel = screen.getByRole('region', { name: 'Dispute' });
+    expect(within(panel).getByText('Disputed')).toHaveClass('pill-neutral');
+    expect(within(panel).getByTestId('dispute-reason')).toHaveTextContent('Fraudulent');
+    expect(within(panel).getByTestId('dispute-state')).toHaveTextContent('Won');
+    expect(within(panel).queryByTestId('dispute-deadline')).not.toBeInTheDocument();
+  });
+
+  it('shows no dispute panel for an order nobody disputed', async () => {
+    installFakeOrders();
+    await openOrder('1001');
+    expect(screen.queryByTestId('dispute')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('dispute-status')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('refund-pending')).not.toBeInTheDocument();
+  });
+
+  it('says how much of the refund is still pending at Stripe', async () => {
+    installFakeOrders([
+      order('1005', {
+        payment_status: 'partially_refunded',
+        amount_refunded: 1050,
+        amount_refund_pending: 1050,
+        events: [
+          ...order('1005').events,
+          { kind: 'refunded', message: 'Refund pending: 10.50 USD (re_3Qpending)', created_at: '2026-11-21T10:00:00.000Z' },
+        ],
+      }),
+    ]);
+    await openOrder('1005');
+    const payment = screen.getByRole('region', { name: 'Payment' });
+    expect(within(payment).getByText('Refund pending')).toHaveClass('pill-attention');
+    expect(within(payment).getByTestId('refund-pending')).toHaveTextContent('Refund pending: $10.50');
+    expect(within(screen.getByTestId('timeline')).getAllByRole('listitem')[0]).toHaveTextContent(
+      /^Refund pending: 10\.50 USD \(re_3Qpending\)/,
+    );
   });
 
   it('says when the order does not exist', async () => {

@@ -55,15 +55,33 @@ const EVENT_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
   reservation_expired: 'Reservation expired',
   oversold: 'Oversold',
+  refund_failed: 'Refund failed',
+  dispute_opened: 'Dispute opened',
+  dispute_updated: 'Dispute updated',
+  dispute_closed: 'Dispute closed',
 };
+
+/** A code as words: "payment_failed" → "Payment failed". */
+function codeWords(code: string): string {
+  const words = code.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 /** An event kind of the core's timeline as a heading ("payment_failed" → "Payment failed"). */
 export function eventLabel(kind: string): string {
-  const known = EVENT_LABELS[kind];
-  if (known) return known;
-  const words = kind.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return EVENT_LABELS[kind] ?? codeWords(kind);
 }
+
+// Kinds whose messages from the core always say what happened, in words of their own
+// ("Refund pending: 10.00 USD (re_1)", "Dispute under review (dp_1)"): a name before them
+// would only repeat it, or contradict it ("Refunded · Refund pending…").
+const SPEAKS_FOR_ITSELF = new Set([
+  'refunded',
+  'refund_failed',
+  'dispute_opened',
+  'dispute_updated',
+  'dispute_closed',
+]);
 
 /**
  * One timeline line: the core's message, under the event's name when the message does not
@@ -71,7 +89,55 @@ export function eventLabel(kind: string): string {
  */
 export function eventText(kind: string, message: string): string {
   const label = eventLabel(kind);
-  return message.toLowerCase().includes(label.toLowerCase()) ? message : `${label} · ${message}`;
+  const says = SPEAKS_FOR_ITSELF.has(kind) || message.toLowerCase().includes(label.toLowerCase());
+  return says ? message : `${label} · ${message}`;
+}
+
+// Stripe's dispute reasons and statuses (https://docs.stripe.com/api/disputes/object) in the
+// owner's words; a code Stripe adds later reads as its words ("new_reason" → "New reason").
+const DISPUTE_REASONS: Record<string, string> = {
+  bank_cannot_process: 'Bank cannot process',
+  check_returned: 'Check returned',
+  credit_not_processed: 'Credit not processed',
+  customer_initiated: 'Customer initiated',
+  debit_not_authorized: 'Debit not authorised',
+  duplicate: 'Duplicate payment',
+  fraudulent: 'Fraudulent',
+  general: 'General',
+  incorrect_account_details: 'Incorrect account details',
+  insufficient_funds: 'Insufficient funds',
+  noncompliant: 'Noncompliant',
+  product_not_received: 'Product not received',
+  product_unacceptable: 'Product unacceptable',
+  subscription_canceled: 'Subscription cancelled',
+  unrecognized: 'Unrecognised',
+};
+
+const DISPUTE_STATUSES: Record<string, string> = {
+  warning_needs_response: 'Inquiry: needs a response',
+  warning_under_review: 'Inquiry: under review',
+  warning_closed: 'Inquiry closed',
+  needs_response: 'Needs a response',
+  under_review: 'Under review by the bank',
+  won: 'Won',
+  lost: 'Lost',
+  prevented: 'Prevented',
+};
+
+/** Why the cardholder disputed the payment, from Stripe's reason code. */
+export function disputeReason(reason: string): string {
+  return DISPUTE_REASONS[reason] ?? codeWords(reason);
+}
+
+/** Where the dispute stands, from Stripe's status code. */
+export function disputeStatus(status: string): string {
+  return DISPUTE_STATUSES[status] ?? codeWords(status);
+}
+
+/** A dispute's colour: amber while the owner can answer, grey once closed, blue in between. */
+export function disputeTone(dispute: { needs_response: boolean; closed: boolean }): Tone {
+  if (dispute.needs_response) return 'attention';
+  return dispute.closed ? 'neutral' : 'info';
 }
 
 /** An ISO-8601 time in the owner's words: "27 Nov 2026, 18:04". */

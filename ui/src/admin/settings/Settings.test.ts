@@ -20,6 +20,7 @@ function stripeStatus(overrides: Partial<StripeStatus> = {}): StripeStatus {
     api_base: 'http://127.0.0.1:8420',
     api_base_source: 'settings',
     emulator: true,
+    behaves_as_stripe: false,
     secret_key_masked: 'sk_test_…1234',
     secret_key_source: 'settings',
     publishable_key: 'pk_test_51Public',
@@ -28,6 +29,7 @@ function stripeStatus(overrides: Partial<StripeStatus> = {}): StripeStatus {
     webhook_secret_source: 'settings',
     js_url: 'http://127.0.0.1:8420/js.stripe.com/v3/',
     ready: true,
+    problem: null,
     ...overrides,
   };
 }
@@ -323,6 +325,25 @@ describe('payments', () => {
     expect(await within(payments).findByRole('alert')).toHaveTextContent('Live Stripe keys are refused');
   });
 
+  it('says why a key in use is refused, and that payments are not ready', async () => {
+    installFake({
+      stripe_settings: () =>
+        stripeStatus({
+          secret_key_masked: 'sk_live_…WXYZ',
+          secret_key_source: 'environment',
+          ready: false,
+          problem: 'the secret key from the environment: live Stripe keys are refused',
+        }),
+    });
+    render(Settings);
+    const payments = section('Payments');
+    expect(await within(payments).findByTestId('stripe-problem')).toHaveTextContent(
+      'The secret key from the environment: live Stripe keys are refused',
+    );
+    expect(within(payments).getByText('Refused')).toBeInTheDocument();
+    expect(within(payments).getByTestId('secret-key-masked')).toHaveTextContent('sk_live_…WXYZ');
+  });
+
   it('shows values set by the environment read-only, naming the variable', async () => {
     const fake = installFake({
       stripe_settings: () =>
@@ -330,6 +351,7 @@ describe('payments', () => {
           api_base: 'https://api.stripe.com',
           api_base_source: 'environment',
           emulator: false,
+          behaves_as_stripe: true,
           secret_key_source: 'environment',
           publishable_key_source: 'settings',
         }),

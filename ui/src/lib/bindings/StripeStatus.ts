@@ -27,6 +27,12 @@ publishable_key: string | null, publishable_key_source: ConfigSource | null, web
  */
 js_url: string, 
 /**
- * True when payments can be taken: a secret and a publishable key are set.
+ * True when payments can be taken: a secret and a publishable key are set, and nothing
+ * in use is refused.
  */
-ready: boolean, };
+ready: boolean, 
+/**
+ * Why a value in use is refused (a live key, a webhook secret that is not `whsec_…`, a
+ * saved server that is neither Stripe nor this machine), naming where it came from.
+ */
+problem: string | null, };
