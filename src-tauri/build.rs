@@ -37,6 +37,7 @@ fn main() {
             "cancel_order",
             "refund_order",
             "add_order_note",
+            "restock_oversold",
             "customers",
             "customer",
             "dashboard",

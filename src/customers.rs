@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::catalogue::shop_currency;
 use crate::money::Currency;
-use crate::orders::{OrderSummary, SUMMARY_SELECT, summary_from_row};
+use crate::orders::{OrderSummary, summary_from_row, summary_select};
 use crate::{Error, Shop};
 
 /// One row of the customer list.
@@ -64,8 +64,9 @@ impl Shop {
         let customer = find_customer(&conn, email.trim())?
             .ok_or_else(|| Error::UnknownCustomer(email.trim().to_owned()))?;
         let mut stmt = conn.prepare_cached(&format!(
-            "{SUMMARY_SELECT} WHERE o.customer_id = (SELECT id FROM customers WHERE email = ?1)
-             ORDER BY o.created_at DESC, o.id DESC"
+            "{} WHERE o.customer_id = (SELECT id FROM customers WHERE email = ?1)
+             ORDER BY o.created_at DESC, o.id DESC",
+            summary_select()
         ))?;
         let orders = stmt
             .query_map([&customer.email], summary_from_row)?

@@ -17,6 +17,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/003_orders.sql"),
     include_str!("../migrations/004_back_office.sql"),
     include_str!("../migrations/005_refund_status_and_disputes.sql"),
+    include_str!("../migrations/006_ledger_by_order.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -89,8 +89,18 @@ impl Shop {
                         due_by
                     ],
                 )?;
-                let respond = match (&due_by, NEEDS_RESPONSE.contains(&dispute.status.as_str())) {
-                    (Some(due), true) => format!("; respond in Stripe's dashboard by {due}"),
+                let respond = match (
+                    dispute.evidence_due_by,
+                    NEEDS_RESPONSE.contains(&dispute.status.as_str()),
+                ) {
+                    (Some(due), true) => {
+                        let due: String = tx.query_row(
+                            "SELECT strftime('%Y-%m-%d %H:%M UTC', ?1, 'unixepoch')",
+                            [due],
+                            |row| row.get(0),
+                        )?;
+                        format!("; respond in Stripe's dashboard by {due}")
+                    }
                     _ => String::new(),
                 };
                 add_event(

@@ -16,6 +16,7 @@ pub mod lab;
 pub mod media;
 mod money;
 mod orders;
+mod oversold;
 pub mod payments;
 mod pricing;
 mod refunds;

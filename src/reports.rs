@@ -32,6 +32,8 @@ pub struct Dashboard {
     pub orders_to_fulfil: i64,
     /// Variants on sale at or below their low-stock threshold.
     pub low_stock_variants: i64,
+    /// Open, paid orders lacking stock they were paid for: restock or refund them.
+    pub oversold_orders: i64,
     /// Disputes the owner can still answer: the bank is waiting for evidence.
     pub disputes_needing_response: i64,
     /// ISO-8601 UTC: the earliest deadline among them.
@@ -112,8 +114,17 @@ impl Shop {
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
+        let oversold_orders = conn.query_row(
+            &format!(
+                "SELECT count(*) FROM orders o WHERE {}",
+                crate::oversold::OVERSOLD
+            ),
+            [],
+            |row| row.get(0),
+        )?;
         Ok(Dashboard {
             currency,
+            oversold_orders,
             disputes_needing_response,
             next_dispute_deadline,
             today,

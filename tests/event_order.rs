@@ -252,3 +252,111 @@ fn a_refund_arriving_before_a_late_payment_leaves_one_sale_and_one_refunded_orde
     assert_eq!(shop.stock_level("PL").unwrap().on_hand, 0);
     assert!(shop.verify_stock().unwrap().mismatches.is_empty());
 }
+
+/// An order waiting for 3-D Secure whose reservation lapses, then the unit goes to another
+/// customer who pays at once: returns (late order, the other order).
+fn sold_under_a_waiting_order(
+    stripe: &LocalStripe,
+    shop: &Arc<Shop>,
+    dir: &std::path::Path,
+) -> (Order, Order) {
+    let client = stripe.client();
+    let rt = runtime();
+    let late = shop
+        .place_order(&[("PL".into(), 1)], &buyer(), None)
+        .unwrap();
+    let late = rt
+        .block_on(checkout::pay(
+            shop,
+            &client,
+            &late.number,
+            "pm_card_threeDSecure2Required",
+        ))
+        .unwrap();
+    rusqlite::Connection::open(dir.join("shop.db"))
+        .unwrap()
+        .execute(
+            "UPDATE stock_reservations SET expires_at = '2000-01-01T00:00:00.000Z'
+             WHERE order_id = ?1",
+            [late.id],
+        )
+        .unwrap();
+    shop.release_expired_reservations().unwrap();
+    let other = shop
+        .place_order(&[("PL".into(), 1)], &buyer(), None)
+        .unwrap();
+    let other = rt
+        .block_on(checkout::pay(shop, &client, &other.number, "pm_card_visa"))
+        .unwrap();
+    assert_eq!(other.payment_status, PaymentStatus::Paid);
+    // The late customer authenticates after all: paid, for a unit that is gone.
+    let intent = late.payment_intent_id.clone().unwrap();
+    rt.block_on(stripe.complete_3ds(&client, &intent, true));
+    let late = rt
+        .block_on(checkout::refresh(shop, &client, &late.number))
+        .unwrap();
+    (late, other)
+}
+
+#[test]
+fn an_oversold_order_is_in_front_of_the_owner_until_restocked() {
+    let stripe = LocalStripe::start_today();
+    let (dir, shop) = shop(1);
+    let (late, _) = sold_under_a_waiting_order(&stripe, &shop, dir.path());
+    assert_eq!(late.payment_status, PaymentStatus::Paid);
+    assert_eq!(late.oversold_units, 1);
+    assert!(late.events.iter().any(|e| e.kind == "oversold"));
+
+    let oversold = flagshop::OrderQuery {
+        oversold: true,
+        ..flagshop::OrderQuery::default()
+    };
+    let listed = shop.search_orders(&oversold).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].number, late.number);
+    assert!(listed[0].oversold);
+    assert_eq!(shop.dashboard().unwrap().oversold_orders, 1);
+
+    // The owner receives another unit for it: received, then sold to the order.
+    let restocked = shop.restock_oversold(&late.number).unwrap();
+    assert_eq!(restocked.oversold_units, 0);
+    assert!(
+        restocked
+            .events
+            .iter()
+            .any(|e| e.kind == "oversold_restocked")
+    );
+    assert!(shop.search_orders(&oversold).unwrap().is_empty());
+    assert_eq!(shop.dashboard().unwrap().oversold_orders, 0);
+    assert_eq!(sold_rows(&shop), [-1, -1], "each order sold its unit once");
+    assert_eq!(shop.stock_level("PL").unwrap().on_hand, 0);
+    assert!(shop.verify_stock().unwrap().mismatches.is_empty());
+    let again = shop.restock_oversold(&late.number).unwrap_err();
+    assert!(again.to_string().contains("is not oversold"), "{again}");
+}
+
+#[test]
+fn an_oversold_order_refunded_and_cancelled_leaves_the_books_straight() {
+    let stripe = LocalStripe::start_today();
+    let client = stripe.client();
+    let (dir, shop) = shop(1);
+    let (late, other) = sold_under_a_waiting_order(&stripe, &shop, dir.path());
+    assert_eq!(late.oversold_units, 1);
+
+    let cancelled = runtime()
+        .block_on(checkout::cancel(&shop, &client, &late.number))
+        .unwrap();
+    assert_eq!(cancelled.status, "cancelled");
+    assert_eq!(cancelled.payment_status, PaymentStatus::Refunded);
+    assert_eq!(cancelled.amount_refunded, cancelled.totals.total);
+    assert_eq!(cancelled.oversold_units, 0);
+    assert_eq!(shop.dashboard().unwrap().oversold_orders, 0);
+    // Nothing was sold to it, so nothing comes back: the unit stays with the other order.
+    assert_eq!(sold_rows(&shop), [-1]);
+    assert_eq!(shop.stock_level("PL").unwrap().on_hand, 0);
+    assert_eq!(
+        shop.order(&other.number).unwrap().payment_status,
+        PaymentStatus::Paid
+    );
+    assert!(shop.verify_stock().unwrap().mismatches.is_empty());
+}

@@ -77,6 +77,7 @@ fn main() {
             commands::orders::cancel_order,
             commands::orders::refund_order,
             commands::orders::add_order_note,
+            commands::orders::restock_oversold,
             commands::orders::customers,
             commands::orders::customer,
             commands::orders::dashboard,

@@ -139,6 +139,9 @@ enum OrdersCommand {
         /// Only orders whose payment has a dispute that is not closed.
         #[arg(long)]
         disputed: bool,
+        /// Only open, paid orders lacking stock they were paid for.
+        #[arg(long)]
+        oversold: bool,
         #[arg(long)]
         json: bool,
     },
@@ -182,6 +185,13 @@ enum OrdersCommand {
     Note {
         number: String,
         text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receive the units an oversold order lacks and sell them to it (the other way out is
+    /// `orders cancel`, which refunds and closes it).
+    RestockOversold {
+        number: String,
         #[arg(long)]
         json: bool,
     },
@@ -578,6 +588,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             to,
             to_fulfil,
             disputed,
+            oversold,
             json,
         }) => {
             let orders = shop.search_orders(&flagshop::OrderQuery {
@@ -588,6 +599,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 placed_to: to,
                 to_fulfil,
                 disputed,
+                oversold,
             })?;
             if json {
                 print_json(&orders);
@@ -635,6 +647,10 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
         }
         Command::Orders(OrdersCommand::Note { number, text, json }) => {
             let order = shop.add_order_note(&number, &text)?;
+            print_action(&order, json);
+        }
+        Command::Orders(OrdersCommand::RestockOversold { number, json }) => {
+            let order = shop.restock_oversold(&number)?;
             print_action(&order, json);
         }
         Command::Customers(CustomersCommand::List { json }) => {
@@ -938,10 +954,10 @@ fn print_orders(orders: &[flagshop::OrderSummary]) {
                 o.created_at.clone(),
                 o.email.clone(),
                 Money::new(o.total, o.currency).to_string(),
-                if o.disputed {
-                    format!("{} (disputed)", o.payment_status.as_str())
-                } else {
-                    o.payment_status.as_str().to_owned()
+                match (o.disputed, o.oversold) {
+                    (true, _) => format!("{} (disputed)", o.payment_status.as_str()),
+                    (false, true) => format!("{} (oversold)", o.payment_status.as_str()),
+                    (false, false) => o.payment_status.as_str().to_owned(),
                 },
                 o.fulfillment_status.clone(),
             ]

@@ -65,6 +65,12 @@ pub async fn add_order_note(
     on_shop(&shop, move |shop| shop.add_order_note(&number, &text)).await
 }
 
+/// Receives the units an oversold order lacks and sells them to it.
+#[tauri::command]
+pub async fn restock_oversold(shop: Shared<'_>, number: String) -> Result<Order, CommandError> {
+    on_shop(&shop, move |shop| shop.restock_oversold(&number)).await
+}
+
 #[tauri::command]
 pub async fn customers(shop: Shared<'_>) -> Result<Vec<CustomerSummary>, CommandError> {
     on_shop(&shop, |shop| shop.customers()).await

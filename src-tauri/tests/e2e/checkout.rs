@@ -23,7 +23,7 @@ async fn shopper_pays_with_test_cards_and_the_owner_runs_the_lab() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and localstripe; `make test` runs it"]
 async fn against_todays_stripe_every_lab_scenario_passes() {
-    shop_and_lab(Emulator::start_today(), "checkout-today").await;
+    shop_and_lab(Emulator::start_today(), "today-checkout").await;
 }
 
 async fn shop_and_lab(stripe: Emulator, name: &'static str) {
@@ -175,6 +175,17 @@ async fn shop_and_lab(stripe: Emulator, name: &'static str) {
     .collect();
     assert_eq!(verdicts, serde_json::json!(expected));
     scenario.shoot("04-lab");
+    // The rest of the matrix, down to the dispute.
+    call(
+        "scroll to the last lab row",
+        client.execute(
+            "document.querySelector(\"tr[data-scenario='dispute']\").scrollIntoView({block: 'end'});
+             return true;",
+            vec![],
+        ),
+    )
+    .await;
+    scenario.shoot("05-lab-last-rows");
     call("quit the app", client.close()).await;
 }
 

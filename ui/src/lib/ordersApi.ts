@@ -28,6 +28,7 @@ interface OrderCommands {
     result: Order;
   };
   add_order_note: { args: { number: string; text: string }; result: Order };
+  restock_oversold: { args: { number: string }; result: Order };
   customers: { args: Record<string, never>; result: CustomerSummary[] };
   customer: { args: { email: string }; result: CustomerDetail };
   dashboard: { args: Record<string, never>; result: Dashboard };
@@ -56,6 +57,7 @@ export const ordersApi = {
   refund: (number: string, amount: number | null, restock: boolean) =>
     call('refund_order', { number, amount, restock }),
   addNote: (number: string, text: string) => call('add_order_note', { number, text }),
+  restockOversold: (number: string) => call('restock_oversold', { number }),
   customers: () => call('customers', {}),
   customer: (email: string) => call('customer', { email }),
   dashboard: () => call('dashboard', {}),

@@ -30,6 +30,10 @@ orders_to_fulfil: number,
  */
 low_stock_variants: number, 
 /**
+ * Open, paid orders lacking stock they were paid for: restock or refund them.
+ */
+oversold_orders: number, 
+/**
  * Disputes the owner can still answer: the bank is waiting for evidence.
  */
 disputes_needing_response: number, 

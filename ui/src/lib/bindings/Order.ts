@@ -36,6 +36,11 @@ amount_refund_pending: number,
  */
 dispute: OrderDispute | null, 
 /**
+ * Units paid for that were no longer in stock (0 unless the order is open and paid): the
+ * owner restocks them or refunds and cancels the order.
+ */
+oversold_units: number, 
+/**
  * Set when fulfilled: the carrier is optional, the tracking number is not.
  */
 carrier: string | null, tracking_number: string | null, lines: Array<OrderLine>, 

@@ -28,4 +28,8 @@ to_fulfil: boolean,
 /**
  * Only orders whose payment has a dispute that is not closed.
  */
-disputed: boolean, };
+disputed: boolean, 
+/**
+ * Only open, paid orders that lack stock they were paid for.
+ */
+oversold: boolean, };

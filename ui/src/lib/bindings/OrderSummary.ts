@@ -18,6 +18,10 @@ fulfillment_status: string,
  */
 disputed: boolean, 
 /**
+ * Paid for goods that were no longer in stock: the owner must restock or refund.
+ */
+oversold: boolean, 
+/**
  * Units across all lines.
  */
 items: number, 
