@@ -11,6 +11,7 @@ fn main() {
             "add_to_cart",
             "set_cart_quantity",
             "remove_from_cart",
+            "restore_cart",
             "stripe_status",
             "checkout_quote",
             "place_order",

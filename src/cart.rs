@@ -11,7 +11,7 @@ use ts_rs::TS;
 use crate::catalogue::{ProductImage, ProductStatus, VariantId, shop_currency};
 use crate::inventory;
 use crate::money::{Currency, Money};
-use crate::{Error, Shop};
+use crate::{Error, PaymentStatus, Shop};
 
 /// The current cart with its lines and totals, as the cart drawer shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -71,6 +71,45 @@ impl Shop {
     /// [`Shop::add_to_cart`].
     pub fn set_cart_quantity(&self, sku: &str, quantity: u32) -> Result<Cart, Error> {
         self.change_cart(sku, |_| i64::from(quantity))
+    }
+
+    /// Puts the lines of order `number` back in an empty cart, for the customer to try again
+    /// after a payment that failed for certain (declined, refused, voided). An order whose
+    /// payment may still go through (pending, awaiting 3-D Secure, outcome unknown) is refused
+    /// with [`Error::Forbidden`]: refilling the cart would let the same goods be paid twice.
+    /// A cart that already holds something is left as it is; lines that can no longer be sold
+    /// (sold out, off sale) are left out.
+    pub fn restore_cart(&self, number: &str) -> Result<Cart, Error> {
+        let order = self.order(number)?;
+        if !matches!(
+            order.payment_status,
+            PaymentStatus::Failed | PaymentStatus::Voided
+        ) {
+            return Err(Error::forbidden(
+                &order.number,
+                format!(
+                    "was not put back in the cart: its payment may still go through (it is {}), \
+                     and the same goods must not be paid twice",
+                    order.payment_status.as_str()
+                ),
+            ));
+        }
+        if !self.cart()?.lines.is_empty() {
+            return self.cart();
+        }
+        for line in &order.lines {
+            let quantity = u32::try_from(line.quantity).unwrap_or(u32::MAX);
+            match self.add_to_cart(&line.sku, quantity) {
+                Ok(_) => {}
+                Err(
+                    Error::QuantityUnavailable { .. } | Error::NotForSale(_) | Error::UnknownSku(_),
+                ) => {
+                    tracing::info!(order = number, sku = line.sku, "not put back in the cart");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.cart()
     }
 
     /// Takes `sku` out of the cart; removing a SKU that is not in it changes nothing.

@@ -184,3 +184,41 @@ fn the_demo_snake_island_flag_goes_in_the_cart_with_its_price_and_image() {
     let product = shop.product("ukraine-snake-island-flag").unwrap();
     assert_eq!(line.image.as_ref(), product.images.first());
 }
+
+#[test]
+fn only_a_payment_that_failed_for_certain_puts_its_lines_back_in_the_cart() {
+    let (_dir, shop) = stocked_shop();
+    shop.add_to_cart("PL-4X6", 2).unwrap();
+    shop.add_to_cart("LT-3X5", 1).unwrap();
+    let order = shop.place_order_from_cart(&common::buyer(), None).unwrap();
+    assert!(shop.cart().unwrap().lines.is_empty());
+
+    // The payment's outcome is not known yet (pending, or the answer was lost): refilling the
+    // cart would let the shopper pay the same goods twice.
+    shop.begin_payment_attempt(&order.number).unwrap();
+    let err = shop.restore_cart(&order.number).unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
+    assert!(err.to_string().contains("may still go through"), "{err}");
+    shop.mark_requires_action(&order.number).unwrap();
+    assert!(shop.restore_cart(&order.number).is_err());
+    assert!(shop.cart().unwrap().lines.is_empty());
+
+    // Declined: the lines come back for another try.
+    shop.mark_payment_failed(&order.number, "Your card was declined.")
+        .unwrap();
+    let cart = shop.restore_cart(&order.number).unwrap();
+    assert_eq!(quantities(&cart), [("PL-4X6", 2), ("LT-3X5", 1)]);
+    // Asked again (a second tab, a retry): the cart is not doubled.
+    let again = shop.restore_cart(&order.number).unwrap();
+    assert_eq!(quantities(&again), [("PL-4X6", 2), ("LT-3X5", 1)]);
+
+    // A paid order never goes back.
+    shop.set_cart_quantity("PL-4X6", 0).unwrap();
+    shop.set_cart_quantity("LT-3X5", 0).unwrap();
+    shop.add_to_cart("LT-3X5", 1).unwrap();
+    let paid = shop.place_order_from_cart(&common::buyer(), None).unwrap();
+    shop.begin_payment_attempt(&paid.number).unwrap();
+    shop.mark_paid(&paid.number, "Paid", None).unwrap();
+    assert!(shop.restore_cart(&paid.number).is_err());
+    assert!(shop.cart().unwrap().lines.is_empty());
+}

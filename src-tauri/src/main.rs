@@ -51,6 +51,7 @@ fn main() {
             commands::storefront::add_to_cart,
             commands::storefront::set_cart_quantity,
             commands::storefront::remove_from_cart,
+            commands::storefront::restore_cart,
             commands::checkout::stripe_status,
             commands::checkout::checkout_quote,
             commands::checkout::place_order,

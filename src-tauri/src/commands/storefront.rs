@@ -50,6 +50,13 @@ pub async fn set_cart_quantity(
     on_shop(&shop, move |shop| shop.set_cart_quantity(&sku, quantity)).await
 }
 
+/// Puts a failed order's lines back in an empty cart; refused while its payment may still go
+/// through.
+#[tauri::command]
+pub async fn restore_cart(shop: Shared<'_>, number: String) -> Result<Cart, CommandError> {
+    on_shop(&shop, move |shop| shop.restore_cart(&number)).await
+}
+
 #[tauri::command]
 pub async fn remove_from_cart(shop: Shared<'_>, sku: String) -> Result<Cart, CommandError> {
     on_shop(&shop, move |shop| shop.remove_from_cart(&sku)).await

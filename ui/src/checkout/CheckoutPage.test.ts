@@ -92,6 +92,22 @@ describe('checkout', () => {
     expect(fake.cart.get('UA-SNK-2X3-POL')).toBe(2);
   });
 
+  it('never refills the cart while the payment may still go through', async () => {
+    const fake = installFakePayments();
+    fake.payError = {
+      code: 'payment',
+      message: 'no clear answer from the Stripe server (timed out): the payment must be read back before deciding',
+    };
+    const user = await checkout(fake);
+
+    await user.click(screen.getByRole('button', { name: /^Pay / }));
+
+    expect(await screen.findByTestId('payment-error')).toHaveTextContent(/no clear answer/i);
+    expect(fake.calls.map((c) => c.cmd)).toContain('restore_cart');
+    expect(fake.cart.size).toBe(0);
+    expect(screen.getByRole('link', { name: 'See order FS-1001' })).toHaveAttribute('href', '#/order/FS-1001');
+  });
+
   it('says so when payments are not set up, and offers no pay button to press', async () => {
     const fake = installFakePayments();
     fake.status = { ...fake.status, ready: false, secret_key_masked: null, publishable_key: null };

@@ -66,6 +66,7 @@ interface Commands {
   add_to_cart: { args: { sku: string; quantity: number }; result: Cart };
   set_cart_quantity: { args: { sku: string; quantity: number }; result: Cart };
   remove_from_cart: { args: { sku: string }; result: Cart };
+  restore_cart: { args: { number: string }; result: Cart };
   stripe_status: { args: Record<string, never>; result: StripeStatus };
   checkout_quote: { args: { country: string; discountCode: string | null }; result: Totals };
   place_order: {
@@ -101,6 +102,7 @@ export const api = {
   addToCart: (sku: string, quantity: number) => call('add_to_cart', { sku, quantity }),
   setCartQuantity: (sku: string, quantity: number) => call('set_cart_quantity', { sku, quantity }),
   removeFromCart: (sku: string) => call('remove_from_cart', { sku }),
+  restoreCart: (number: string) => call('restore_cart', { number }),
   stripeStatus: () => call('stripe_status', {}),
   checkoutQuote: (country: string, discountCode: string | null) =>
     call('checkout_quote', { country, discountCode }),

@@ -34,6 +34,8 @@ export interface FakePayments extends FakeShop {
    * `confirmCardPayment`, and the card field it made.
    */
   stripe: { nextActions: string[]; confirmed: string[]; card: CardElement | null };
+  /** When set, paying fails with this error instead (say, an outcome the core cannot know). */
+  payError: { code: string; message: string } | null;
 }
 
 export function installFakePayments(): FakePayments {
@@ -44,6 +46,7 @@ export function installFakePayments(): FakePayments {
     outcome: { status: 'paid', message: 'Paid 19.00 USD by visa •••• 4242' },
     orders: new Map(),
     stripe: { nextActions: [], confirmed: [], card: null },
+    payError: null,
   };
   // Keep the storefront's commands, add the checkout's.
   const storefront = captureHandler();
@@ -66,11 +69,22 @@ export function installFakePayments(): FakePayments {
       }
       case 'pay_order': {
         fake.calls.push({ cmd, args });
+        if (fake.payError) throw fake.payError;
         const order = fake.orders.get(args.number as string)!;
         const step: PaymentStep = fake.outcome.threeDSecure
           ? { order: { ...order, payment_status: 'requires_action' }, client_secret: 'pi_1_secret_2' }
           : { order: settle(order, fake), client_secret: null };
         return step;
+      }
+      case 'restore_cart': {
+        // As the core answers: only an order that failed for certain goes back in the cart.
+        fake.calls.push({ cmd, args });
+        const order = settle(fake.orders.get(args.number as string)!, fake);
+        if (fake.payError || !['failed', 'voided'].includes(order.payment_status)) {
+          throw { code: 'forbidden', message: `order ${order.number} was not put back in the cart` };
+        }
+        if (fake.cart.size === 0) for (const line of order.lines) fake.cart.set(line.sku, line.quantity);
+        return storefront('cart', {});
       }
       case 'refresh_payment':
       case 'order': {
