@@ -199,11 +199,7 @@ impl Shop {
             ("currency", currency.code().to_owned()),
             ("low_stock_default", low_stock.to_string()),
         ] {
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value.as_str()],
-            )?;
+            crate::shop::put_setting(&tx, key, &value)?;
         }
         tx.commit()?;
         drop(conn);

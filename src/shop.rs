@@ -100,12 +100,7 @@ impl Shop {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
-        self.conn().execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
+        put_setting(&self.conn(), key, value)
     }
 
     /// Sets several settings at once: all of them or, on failure, none. An empty value removes
@@ -117,11 +112,7 @@ impl Shop {
             if value.is_empty() {
                 tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
             } else {
-                tx.execute(
-                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [key, value.as_str()],
-                )?;
+                put_setting(&tx, key, value)?;
             }
         }
         tx.commit()?;
@@ -158,4 +149,14 @@ impl Shop {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Sets `key` to `value` on a connection (or transaction) the caller holds.
+pub(crate) fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
 }

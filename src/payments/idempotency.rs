@@ -12,6 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
+use crate::shop::put_setting;
 use crate::{Error, Shop};
 
 const PREFIX: &str = "stripe.idempotency_prefix";
@@ -45,13 +46,8 @@ fn prefix(conn: &mut Connection, database: &Path) -> Result<String, Error> {
     let prefix: String = tx.query_row("SELECT 'fs' || lower(hex(randomblob(12)))", [], |row| {
         row.get(0)
     })?;
-    for (key, value) in [(PREFIX, &prefix), (PREFIX_PATH, &path)] {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value.as_str()],
-        )?;
-    }
+    put_setting(&tx, PREFIX, &prefix)?;
+    put_setting(&tx, PREFIX_PATH, &path)?;
     tx.commit()?;
     tracing::info!("a new idempotency key prefix was made for this shop's database");
     Ok(prefix)
