@@ -1,6 +1,6 @@
-// Orders, customers and the dashboard behind mockIPC: a few orders in different states and
-// enough of the core's rules (what may be fulfilled, refunded or cancelled, and why not) for
-// the back office's order screens to be tested.
+// Orders, customers and the dashboard behind mockIPC: a few orders in different states (one
+// disputed, one oversold) and enough of the core's rules (what may be fulfilled, refunded,
+// cancelled or restocked, and why not) for the back office's order screens to be tested.
 import { mockIPC } from '@tauri-apps/api/mocks';
 
 import type {
@@ -31,6 +31,7 @@ export function order(number: string, over: Partial<Order> = {}): Order {
     amount_refunded: 0,
     amount_refund_pending: 0,
     dispute: null,
+    oversold_units: 0,
     carrier: null,
     tracking_number: null,
     lines: [
@@ -57,6 +58,37 @@ export function order(number: string, over: Partial<Order> = {}): Order {
 
 export function demoOrders(): Order[] {
   return [
+    // Paid after its reservation ran out, when another customer had bought the last flags.
+    order('1004', {
+      email: 'mykola@example.com',
+      customer_name: 'Mykola Lysenko',
+      totals: { currency: 'USD', subtotal: 7800, discount: 0, shipping: 500, tax: 0, total: 8300 },
+      payment_intent_id: 'pi_1004',
+      oversold_units: 2,
+      lines: [
+        {
+          sku: 'PL-3X5-POL',
+          title: 'Poland Flag',
+          options: '3x5 ft / Polyester',
+          unit_price: 3900,
+          quantity: 2,
+        },
+      ],
+      created_at: '2026-11-27T09:00:00.000Z',
+      paid_at: '2026-11-27T09:40:00.000Z',
+      events: [
+        { kind: 'placed', message: 'Order placed by mykola@example.com', created_at: '2026-11-27T09:00:00.000Z' },
+        { kind: 'payment_attempt', message: 'Payment attempt 1', created_at: '2026-11-27T09:00:01.000Z' },
+        { kind: 'requires_action', message: 'Waiting for 3-D Secure', created_at: '2026-11-27T09:00:02.000Z' },
+        {
+          kind: 'reservation_expired',
+          message: 'Reserved stock released: the order was not paid in time',
+          created_at: '2026-11-27T09:30:00.000Z',
+        },
+        { kind: 'paid', message: 'Paid 83.00 USD by visa •••• 4242', created_at: '2026-11-27T09:40:00.000Z' },
+        { kind: 'oversold', message: 'PL-3X5-POL: 2 paid for but only 1 in stock', created_at: '2026-11-27T09:40:00.000Z' },
+      ],
+    }),
     order('1003', {
       email: 'taras@example.com',
       customer_name: 'Taras Shevchenko',
@@ -103,6 +135,8 @@ export interface FakeOrders {
   orders: Order[];
   calls: { cmd: string; args: Record<string, unknown> }[];
   commands(name: string): Record<string, unknown>[];
+  /** When set, restocking an oversold order fails with this error instead. */
+  restockError: { code: string; message: string } | null;
 }
 
 function summary(o: Order): OrderSummary {
@@ -117,6 +151,7 @@ function summary(o: Order): OrderSummary {
     payment_status: o.payment_status,
     fulfillment_status: o.fulfillment_status,
     disputed: o.dispute !== null && !o.dispute.closed,
+    oversold: o.oversold_units > 0,
     items: o.lines.reduce((n, l) => n + l.quantity, 0),
     created_at: o.created_at,
   };
@@ -131,6 +166,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
     orders,
     calls: [],
     commands: (name) => fake.calls.filter((c) => c.cmd === name).map((c) => c.args),
+    restockError: null,
   };
   const find = (number: unknown): Order => {
     const o = fake.orders.find((o) => o.number === number);
@@ -177,6 +213,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           .filter((o) => !q.placed_from || o.created_at.slice(0, 10) >= q.placed_from)
           .filter((o) => !q.placed_to || o.created_at.slice(0, 10) <= q.placed_to)
           .filter((o) => !q.disputed || (o.dispute !== null && !o.dispute.closed))
+          .filter((o) => !q.oversold || o.oversold_units > 0)
           .filter(
             (o) =>
               !q.to_fulfil ||
@@ -223,7 +260,17 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           throw forbidden(o, 'cannot be cancelled: it is fulfilled; refund it in full first');
         }
         o.status = 'cancelled';
+        // A cancelled order lacks nothing any more: it is no longer oversold.
+        o.oversold_units = 0;
         event(o, 'cancelled', 'Cancelled');
+        return o;
+      }
+      case 'restock_oversold': {
+        const o = find(args.number);
+        if (fake.restockError) throw fake.restockError;
+        if (o.oversold_units <= 0) throw forbidden(o, 'is not oversold: nothing to restock');
+        event(o, 'oversold_restocked', `${o.lines[0]!.sku}: ${o.oversold_units} received and sold to this order`);
+        o.oversold_units = 0;
         return o;
       }
       case 'add_order_note': {
@@ -252,6 +299,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           sales_this_month: 12_800,
           orders_to_fulfil: 1,
           low_stock_variants: 2,
+          oversold_orders: fake.orders.filter((o) => o.oversold_units > 0).length,
           disputes_needing_response: answer.length,
           next_dispute_deadline: deadlines[0] ?? null,
           daily_sales: days,

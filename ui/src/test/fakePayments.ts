@@ -177,6 +177,7 @@ function makeOrder(fake: FakeShop, number: string, customer: unknown): Order {
     amount_refunded: 0,
     amount_refund_pending: 0,
     dispute: null,
+    oversold_units: 0,
     carrier: null,
     tracking_number: null,
     lines,

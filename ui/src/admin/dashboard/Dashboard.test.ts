@@ -77,6 +77,32 @@ describe('dashboard', () => {
     );
   });
 
+  it('highlights the oversold orders as trouble and links to them', async () => {
+    installFakeOrders();
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    const count = await screen.findByTestId('oversold');
+    expect(count).toHaveTextContent('1');
+    expect(count).toHaveClass('danger');
+    expect(count.closest('.card')).toHaveClass('danger-card');
+    expect(screen.getByTestId('oversold-note')).toHaveTextContent('Paid for, not in stock: restock or refund');
+    expect(screen.getByRole('link', { name: 'Oversold orders' })).toHaveAttribute(
+      'href',
+      '#/admin/orders?show=oversold',
+    );
+  });
+
+  it('keeps the oversold card calm when every paid order has its stock', async () => {
+    installFakeOrders(demoOrders().map((o) => ({ ...o, oversold_units: 0 })));
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    const count = await screen.findByTestId('oversold');
+    expect(count).toHaveTextContent('0');
+    expect(count).not.toHaveClass('danger');
+    expect(count.closest('.card')).not.toHaveClass('danger-card');
+    expect(screen.getByTestId('oversold-note')).toHaveTextContent('Every paid order has its stock');
+  });
+
   it('keeps the disputes card calm when none waits for an answer', async () => {
     installFakeOrders(demoOrders().map((o) => ({ ...o, dispute: null })));
     window.location.hash = '#/admin/dashboard';

@@ -22,6 +22,10 @@ describe('refund amounts', () => {
 
   it('timeline kinds read as words', () => {
     expect(eventLabel('payment_failed')).toBe('Payment failed');
+    expect(eventLabel('oversold_restocked')).toBe('Restocked for this order');
+    expect(eventText('oversold_restocked', 'PL-3X5-POL: 2 received and sold to this order')).toBe(
+      'Restocked for this order · PL-3X5-POL: 2 received and sold to this order',
+    );
     expect(eventLabel('something_new')).toBe('Something new');
     expect(eventText('note', 'Gift wrap')).toBe('Note · Gift wrap');
     expect(eventText('refunded', 'Refunded 10.00 USD (re_1)')).toBe('Refunded 10.00 USD (re_1)');
@@ -70,7 +74,7 @@ describe('order list', () => {
     expect(within(row).getByText('Taras Shevchenko')).toBeInTheDocument();
     expect(within(row).getByText('$44.00')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: '#1002' })).toHaveAttribute('href', '#/admin/orders/1002');
-    expect(rows()).toEqual(['1003', '1002', '1001']);
+    expect(rows()).toEqual(['1004', '1003', '1002', '1001']);
   });
 
   it('opens on the orders waiting to be shipped from the dashboard card', async () => {
@@ -79,14 +83,14 @@ describe('order list', () => {
     window.location.hash = '#/admin/dashboard';
     render(App);
     await user.click(await screen.findByRole('link', { name: 'Orders to fulfil' }));
-    await screen.findByText('1 order');
-    expect(rows()).toEqual(['1001']);
+    await screen.findByText('2 orders');
+    expect(rows()).toEqual(['1004', '1001']);
     expect(screen.getByLabelText('Fulfilment')).toHaveValue('to-fulfil');
     expect(fake.commands('search_orders').at(-1)).toMatchObject({
       query: { to_fulfil: true, fulfillment_status: null },
     });
     await user.click(screen.getByRole('button', { name: 'Clear' }));
-    await screen.findByText('3 orders');
+    await screen.findByText('4 orders');
   });
 
   it('filters to disputed orders and marks them in the list', async () => {
@@ -105,7 +109,7 @@ describe('order list', () => {
     expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { disputed: true } });
 
     await user.click(screen.getByRole('button', { name: 'Clear' }));
-    await screen.findByText('3 orders');
+    await screen.findByText('4 orders');
     expect(screen.getByRole('checkbox', { name: 'Disputed' })).not.toBeChecked();
     expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { disputed: false } });
   });
@@ -122,6 +126,45 @@ describe('order list', () => {
     expect(screen.getByRole('checkbox', { name: 'Disputed' })).toBeChecked();
     expect(fake.commands('search_orders').at(-1)).toMatchObject({
       query: { disputed: true, to_fulfil: false },
+    });
+  });
+
+  it('filters to oversold orders and marks them in the list', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    const oversold = (await screen.findByRole('link', { name: '#1004' })).closest('tr')!;
+    expect(within(oversold).getByText('Oversold')).toHaveClass('pill-critical');
+    for (const number of ['1003', '1002', '1001']) {
+      const calm = screen.getByRole('link', { name: `#${number}` }).closest('tr')!;
+      expect(within(calm).queryByText('Oversold')).not.toBeInTheDocument();
+    }
+
+    await user.click(screen.getByRole('checkbox', { name: 'Oversold' }));
+    await screen.findByText('1 order');
+    expect(rows()).toEqual(['1004']);
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { oversold: true, disputed: false } });
+
+    await user.click(screen.getByRole('button', { name: 'Clear' }));
+    await screen.findByText('4 orders');
+    expect(screen.getByRole('checkbox', { name: 'Oversold' })).not.toBeChecked();
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { oversold: false } });
+  });
+
+  it('opens on the oversold orders from the dashboard card', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/dashboard';
+    render(App);
+    await user.click(await screen.findByRole('link', { name: 'Oversold orders' }));
+    await screen.findByText('1 order');
+    expect(window.location.hash).toBe('#/admin/orders?show=oversold');
+    expect(rows()).toEqual(['1004']);
+    expect(screen.getByRole('checkbox', { name: 'Oversold' })).toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'Disputed' })).not.toBeChecked();
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({
+      query: { oversold: true, disputed: false, to_fulfil: false },
     });
   });
 
@@ -147,12 +190,12 @@ describe('order list', () => {
     await screen.findByRole('link', { name: '#1003' });
 
     await user.selectOptions(screen.getByLabelText('Payment'), 'paid');
-    await screen.findByText('2 orders');
-    expect(rows()).toEqual(['1002', '1001']);
+    await screen.findByText('3 orders');
+    expect(rows()).toEqual(['1004', '1002', '1001']);
 
     await user.selectOptions(screen.getByLabelText('Fulfilment'), 'unfulfilled');
-    await screen.findByText('1 order');
-    expect(rows()).toEqual(['1001']);
+    await screen.findByText('2 orders');
+    expect(rows()).toEqual(['1004', '1001']);
     expect(fake.commands('search_orders').at(-1)).toEqual({
       query: {
         text: null,
@@ -162,14 +205,15 @@ describe('order list', () => {
         placed_to: null,
         to_fulfil: false,
         disputed: false,
+        oversold: false,
       },
     });
 
     await user.click(screen.getByRole('button', { name: 'Clear' }));
-    await screen.findByText('3 orders');
+    await screen.findByText('4 orders');
     await user.type(screen.getByLabelText('Placed from'), '2026-11-23');
-    await screen.findByText('2 orders');
-    expect(rows()).toEqual(['1003', '1002']);
+    await screen.findByText('3 orders');
+    expect(rows()).toEqual(['1004', '1003', '1002']);
 
     await user.click(screen.getByRole('button', { name: 'Clear' }));
     await user.type(screen.getByLabelText('Search'), 'taras');
@@ -415,6 +459,85 @@ describe('order detail', () => {
     expect(within(screen.getByTestId('timeline')).getAllByRole('listitem')[0]).toHaveTextContent(
       /^Refund pending: 10\.50 USD \(re_3Qpending\)/,
     );
+  });
+
+  it('puts an oversold order in front of the owner, above everything else, with its two ways out', async () => {
+    installFakeOrders();
+    await openOrder('1004');
+    const panel = screen.getByTestId('oversold-panel');
+    expect(panel).toHaveAttribute('role', 'alert');
+    expect(screen.getByRole('alert')).toBe(panel);
+    expect(within(panel).getByTestId('oversold-units')).toHaveTextContent(
+      'The customer paid for 2 units that are no longer in stock',
+    );
+    expect(screen.getByTestId('oversold-status')).toHaveClass('pill-critical');
+    // Before the order's own sections: the first thing under the header.
+    expect(panel.compareDocumentPosition(document.querySelector('.detail-grid')!)).toBe(
+      Node.DOCUMENT_POSITION_FOLLOWING,
+    );
+    expect(within(panel).getByRole('button', { name: 'Restock and keep the order' })).toBeEnabled();
+    expect(within(panel).getByRole('button', { name: 'Refund and cancel' })).toBeEnabled();
+    const oversold = within(screen.getByTestId('timeline'))
+      .getAllByRole('listitem')
+      .find((li) => li.querySelector('p')?.dataset.kind === 'oversold')!;
+    expect(oversold).toHaveTextContent('Oversold · PL-3X5-POL: 2 paid for but only 1 in stock');
+  });
+
+  it('restocks an oversold order through the core and shows the order it returns', async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1004');
+    await user.click(
+      within(screen.getByTestId('oversold-panel')).getByRole('button', { name: 'Restock and keep the order' }),
+    );
+    expect(fake.commands('restock_oversold')).toEqual([{ number: '1004' }]);
+    await waitFor(() => expect(screen.queryByTestId('oversold-panel')).not.toBeInTheDocument());
+    expect(screen.queryByTestId('oversold-status')).not.toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Restocked: the order keeps its items');
+    const first = within(screen.getByTestId('timeline')).getAllByRole('listitem')[0]!;
+    expect(first.querySelector('p')?.dataset.kind).toBe('oversold_restocked');
+    expect(first).toHaveTextContent('Restocked for this order · PL-3X5-POL: 2 received and sold to this order');
+    // Still open, still paid, ready to ship.
+    expect(screen.getByRole('button', { name: 'Fulfil items' })).toBeInTheDocument();
+  });
+
+  it('keeps the oversold panel and shows why when the core refuses to restock', async () => {
+    const fake = installFakeOrders();
+    fake.restockError = { code: 'forbidden', message: 'order 1004 is not oversold: nothing to restock' };
+    const user = userEvent.setup();
+    await openOrder('1004');
+    const panel = screen.getByTestId('oversold-panel');
+    await user.click(within(panel).getByRole('button', { name: 'Restock and keep the order' }));
+    expect(await within(panel).findByTestId('oversold-error')).toHaveTextContent(
+      'Order 1004 is not oversold: nothing to restock.',
+    );
+    expect(screen.getByTestId('oversold-panel')).toBe(panel);
+    expect(within(panel).getByRole('button', { name: 'Restock and keep the order' })).toBeEnabled();
+  });
+
+  it("offers the order's cancel dialog to refund and cancel an oversold order", async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    await openOrder('1004');
+    await user.click(within(screen.getByTestId('oversold-panel')).getByRole('button', { name: 'Refund and cancel' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel order #1004?' });
+    // No stock it never took goes back.
+    expect(within(dialog).getByTestId('cancel-effect')).toHaveTextContent(
+      "This refunds $83.00 to the customer's card. Only what was sold to this order goes back in stock: the 2 units it lacks were never taken from stock.",
+    );
+    expect(fake.commands('cancel_order')).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel order' }));
+    expect(fake.commands('cancel_order')).toEqual([{ number: '1004' }]);
+    expect(fake.commands('restock_oversold')).toEqual([]);
+    expect(await screen.findByTestId('order-status')).toHaveTextContent('Cancelled');
+    expect(screen.queryByTestId('oversold-panel')).not.toBeInTheDocument();
+  });
+
+  it('shows no oversold panel for an order that has its stock', async () => {
+    installFakeOrders();
+    await openOrder('1001');
+    expect(screen.queryByTestId('oversold-panel')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('oversold-status')).not.toBeInTheDocument();
   });
 
   it('says when the order does not exist', async () => {

@@ -55,6 +55,7 @@ const EVENT_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
   reservation_expired: 'Reservation expired',
   oversold: 'Oversold',
+  oversold_restocked: 'Restocked for this order',
   refund_failed: 'Refund failed',
   dispute_opened: 'Dispute opened',
   dispute_updated: 'Dispute updated',
