@@ -590,3 +590,51 @@ fn a_refused_connection_fails_the_payment_and_releases_the_stock_at_once() {
         "held until Stripe's answer is known"
     );
 }
+
+#[test]
+fn cli_checkout_ships_to_the_address_given() {
+    let stripe = LocalStripe::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(
+        dir.path(),
+        &stripe,
+        &[
+            "checkout",
+            "--sku",
+            "UA-SNK-3X5-NYL:1",
+            "--email",
+            "olena@example.com",
+            "--name",
+            "Olena Buyer",
+            "--street",
+            "12 Khreshchatyk St",
+            "--city",
+            "Kyiv",
+            "--postcode",
+            "01001",
+            "--country",
+            "UA",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order = Shop::open(dir.path())
+        .unwrap()
+        .order(json["number"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(order.customer_name, "Olena Buyer");
+    assert_eq!(
+        (
+            order.address.line1.as_str(),
+            order.address.city.as_str(),
+            order.address.postal_code.as_str(),
+            order.address.country.as_str()
+        ),
+        ("12 Khreshchatyk St", "Kyiv", "01001", "UA")
+    );
+}

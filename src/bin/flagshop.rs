@@ -61,6 +61,13 @@ enum Command {
         email: String,
         #[arg(long, default_value = "Test Customer")]
         name: String,
+        /// Street and number of the shipping address.
+        #[arg(long, default_value = "1 Test Street")]
+        street: String,
+        #[arg(long, default_value = "Testville")]
+        city: String,
+        #[arg(long, default_value = "10001")]
+        postcode: String,
         /// Two-letter country code of the shipping address.
         #[arg(long, default_value = "US")]
         country: String,
@@ -465,6 +472,9 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             skus,
             email,
             name,
+            street,
+            city,
+            postcode,
             country,
             card,
             discount,
@@ -478,10 +488,10 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 email,
                 name,
                 address: flagshop::Address {
-                    line1: "1 Test Street".into(),
+                    line1: street,
                     line2: String::new(),
-                    city: "Testville".into(),
-                    postal_code: "10001".into(),
+                    city,
+                    postal_code: postcode,
                     country,
                 },
             };
