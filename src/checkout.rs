@@ -360,13 +360,17 @@ async fn reconcile_refunds(
 }
 
 /// What [`sync_events`] did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct SyncReport {
     /// Events listed by the server.
     pub seen: usize,
     /// Events applied now (the rest were applied before, or are not about our orders).
     pub applied: usize,
+    /// Events that could not be applied now; the next catch-up tries them again.
+    pub failed: usize,
+    /// Why the first of them failed.
+    pub first_failure: Option<String>,
 }
 
 /// Learns what happened at Stripe without a public URL: lists every event since the last
@@ -403,16 +407,32 @@ pub async fn sync_events(shop: &Arc<Shop>, client: &StripeClient) -> Result<Sync
     events.sort_by_key(|e| e.created);
     let mut report = SyncReport::default();
     let mut newest = since;
+    // One event that cannot be applied now (Stripe refuses to show its object, say) must not
+    // hold up the others: it is retried by the next catch-up, which resumes before it.
+    let mut first_failed: Option<i64> = None;
     for event in &events {
         report.seen += 1;
-        if apply_event_once(shop, client, event).await? {
-            report.applied += 1;
+        match apply_event_once(shop, client, event).await {
+            Ok(applied) => report.applied += usize::from(applied),
+            Err(e) => {
+                tracing::warn!(event = %event.id, kind = %event.event_type, error = %e, "event not applied");
+                report.failed += 1;
+                report
+                    .first_failure
+                    .get_or_insert_with(|| format!("{}: {e}", event.id));
+                first_failed = first_failed.or(Some(event.created));
+            }
         }
         newest = newest.max(Some(event.created));
     }
-    if let Some(newest) = newest {
+    // The next catch-up lists from a second before this point.
+    let resume = match first_failed {
+        Some(created) => Some(created),
+        None => newest,
+    };
+    if let Some(resume) = resume.filter(|r| Some(*r) != since) {
         blocking(shop, move |shop| {
-            shop.set_stripe_events_synced_until(newest)
+            shop.set_stripe_events_synced_until(resume)
         })
         .await?;
     }

@@ -619,7 +619,8 @@ impl Shop {
 
     /// Where the next catch-up with Stripe's events starts (Unix seconds): the newest event of
     /// the last catch-up that applied every event it listed. A shop that never finished one
-    /// starts after its newest applied event, if any.
+    /// lists all Stripe still keeps (30 days): the events it applied so far may have come by
+    /// webhook, newer than some it never saw.
     pub fn stripe_events_synced_until(&self) -> Result<Option<i64>, Error> {
         let conn = self.conn();
         let saved: Option<String> = conn
@@ -635,12 +636,15 @@ impl Shop {
                     "the setting {EVENTS_SYNCED_UNTIL} is not a time: {time}"
                 ))
             }),
-            None => Ok(
-                conn.query_row("SELECT max(created) FROM stripe_events", [], |row| {
-                    row.get(0)
-                })?,
-            ),
+            None => Ok(None),
         }
+    }
+
+    /// How many Stripe events this shop has applied, however they came.
+    pub fn stripe_events_applied(&self) -> Result<i64, Error> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM stripe_events", [], |row| row.get(0))?)
     }
 
     /// Records that every event up to `created` (Unix seconds) was applied.

@@ -244,8 +244,9 @@ fn update_refund(
     now: RefundState,
 ) -> Result<(), Error> {
     // A refund that failed or was canceled is final: a late event saying it was pending
-    // must not make it count again.
-    if was == now || !was.counts() {
+    // must not make it count again. Nor does a stale "pending" (say, the answer to the refund
+    // request, recorded after an event already said it succeeded) take it back.
+    if was == now || !was.counts() || now == RefundState::Pending {
         return Ok(());
     }
     tx.execute(

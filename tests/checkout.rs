@@ -638,3 +638,102 @@ fn cli_checkout_ships_to_the_address_given() {
         ("12 Khreshchatyk St", "Kyiv", "01001", "UA")
     );
 }
+
+#[test]
+fn an_event_that_cannot_be_applied_does_not_hold_up_the_others_and_is_retried() {
+    use common::localstripe::{Recorder, Reply};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    let shop = Arc::new(shop);
+    let waiting = |intent: &str| {
+        let order = shop
+            .place_order(&[("PL".into(), 1)], &buyer(), None)
+            .unwrap();
+        shop.begin_payment_attempt(&order.number).unwrap();
+        shop.set_payment_intent(&order.number, intent).unwrap();
+        order.number
+    };
+    let (blocked, fine) = (waiting("pi_blocked"), waiting("pi_fine"));
+    let intent = |id: &str| {
+        serde_json::json!({"id": id, "object": "payment_intent", "status": "succeeded",
+                           "amount": 3000, "currency": "usd", "created": 1_800_000_000})
+    };
+    let event = |id: &str, created: i64, intent_id: &str| {
+        serde_json::json!({"id": id, "object": "event", "type": "payment_intent.succeeded",
+                           "created": created, "data": {"object": intent(intent_id)}})
+    };
+    // Newest first, as Stripe lists them: the blocked payment's event is the older one.
+    let events = serde_json::json!({"object": "list", "url": "/v1/events", "has_more": false,
+        "data": [event("evt_fine", 1_800_000_200, "pi_fine"),
+                 event("evt_blocked", 1_800_000_100, "pi_blocked")]});
+    let allowed = Arc::new(AtomicBool::new(false));
+    let server = Recorder::start({
+        let allowed = Arc::clone(&allowed);
+        move |request| {
+            let body = if request.path.starts_with("/v1/events") {
+                events.clone()
+            } else if request.path.starts_with("/v1/payment_intents/pi_fine") {
+                intent("pi_fine")
+            } else if allowed.load(Ordering::SeqCst) {
+                intent("pi_blocked")
+            } else {
+                // A restricted key without read access to this one, say.
+                let refused = serde_json::json!({"error": {"type": "invalid_request_error",
+                    "message": "The provided key does not have the required permissions"}});
+                return Reply::With(403, "application/json", refused.to_string());
+            };
+            Reply::With(200, "application/json", body.to_string())
+        }
+    });
+    let client = flagshop::payments::StripeClient::new(&server.url(), "sk_test_flagshop")
+        .unwrap()
+        .speaking(flagshop::payments::ServerKind::Stripe);
+    let rt = runtime();
+
+    let report = rt.block_on(checkout::sync_events(&shop, &client)).unwrap();
+    assert_eq!(
+        (report.seen, report.applied, report.failed),
+        (2, 1, 1),
+        "{report:?}"
+    );
+    assert!(
+        report
+            .first_failure
+            .as_deref()
+            .unwrap()
+            .contains("evt_blocked")
+    );
+    assert_eq!(
+        shop.order(&fine).unwrap().payment_status,
+        PaymentStatus::Paid
+    );
+    assert_eq!(
+        shop.order(&blocked).unwrap().payment_status,
+        PaymentStatus::Pending
+    );
+    assert_eq!(
+        shop.stripe_events_synced_until().unwrap(),
+        Some(1_800_000_100),
+        "the next catch-up resumes before the event that failed"
+    );
+
+    allowed.store(true, Ordering::SeqCst);
+    let again = rt.block_on(checkout::sync_events(&shop, &client)).unwrap();
+    assert_eq!((again.applied, again.failed), (1, 0), "{again:?}");
+    assert_eq!(
+        shop.order(&blocked).unwrap().payment_status,
+        PaymentStatus::Paid
+    );
+    assert_eq!(
+        shop.stripe_events_synced_until().unwrap(),
+        Some(1_800_000_200)
+    );
+    assert_eq!(shop.stock_level("PL").unwrap().on_hand, 3, "each sold once");
+}

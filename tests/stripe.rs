@@ -542,3 +542,37 @@ async fn a_webhook_from_localstripe_carries_a_signature_we_verify() {
         Event::from_json(&serde_json::from_slice(&delivery.body).expect("JSON")).expect("an event");
     assert_eq!(event.object_id.as_deref(), Some(pi.id.as_str()));
 }
+
+#[tokio::test]
+async fn a_refusal_after_a_try_that_got_no_answer_leaves_the_outcome_unknown() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let tries = std::sync::Arc::new(AtomicUsize::new(0));
+    // The first try takes effect but its answer is lost; a server that ignores
+    // Idempotency-Key then refuses the repeat, because the payment is already made.
+    let server = Recorder::start({
+        let tries = std::sync::Arc::clone(&tries);
+        move |_| {
+            if tries.fetch_add(1, Ordering::SeqCst) == 0 {
+                Reply::Silence
+            } else {
+                Reply::With(
+                    400,
+                    "application/json",
+                    r#"{"error":{"type":"invalid_request_error","message":"This PaymentIntent's status is succeeded."}}"#.into(),
+                )
+            }
+        }
+    });
+    let client = StripeClient::new(&server.url(), TEST_KEY)
+        .expect("client")
+        .with_timeout(Duration::from_millis(500));
+    let error = client
+        .confirm_payment_intent("pi_1", None, "fs-order-1-attempt-1-confirm")
+        .await
+        .expect_err("no clear answer");
+    assert!(
+        matches!(error, PaymentError::OutcomeUnknown { .. }),
+        "{error:?}"
+    );
+    assert_eq!(tries.load(Ordering::SeqCst), 2);
+}

@@ -567,6 +567,12 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 print_json(&report);
             } else {
                 println!("{} event(s) seen, {} applied", report.seen, report.applied);
+                if let Some(why) = &report.first_failure {
+                    eprintln!(
+                        "warning: {} event(s) not applied, tried again next time; first: {why}",
+                        report.failed
+                    );
+                }
             }
         }
         Command::Stripe(StripeCommand::Listen { port }) => {

@@ -478,6 +478,16 @@ impl StripeClient {
                     .await;
                 match classify(result, writes) {
                     Attempt::Answer(json) => return Ok(json),
+                    // After a try that may have reached the server, a refusal may be about what
+                    // that try did (a server ignoring Idempotency-Key refuses to confirm a
+                    // payment it just took): the outcome of the write is not known.
+                    Attempt::Fail(
+                        error @ (PaymentError::Rejected { .. } | PaymentError::Declined(_)),
+                    ) if writes && maybe_sent => {
+                        return Err(PaymentError::OutcomeUnknown {
+                            reason: format!("{error}, after an earlier try that got no answer"),
+                        });
+                    }
                     Attempt::Fail(error) => return Err(error),
                     Attempt::Retry { why, sent } => {
                         tracing::warn!(attempt, reason = %why, "Stripe request failed");

@@ -232,7 +232,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           o.payment_status = 'paid';
           event(o, 'paid', 'Paid (from a Stripe event)');
         }
-        return { seen: 3, applied: waiting.length };
+        return { seen: 3, applied: waiting.length, failed: 0, first_failure: null };
       }
       case 'fulfil_order': {
         const o = find(args.number);

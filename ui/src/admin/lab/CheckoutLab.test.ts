@@ -216,7 +216,7 @@ describe('checkout lab', () => {
     mockIPC((cmd) => {
       if (cmd === 'stripe_status') return emulatorStatus;
       if (cmd === 'lab_sample_sku') return 'UA-SNK-3X5-POL';
-      if (cmd === 'sync_stripe') return { seen: 3, applied: 1 };
+      if (cmd === 'sync_stripe') return { seen: 3, applied: 1, failed: 0, first_failure: null };
       throw { code: 'internal', message: `unexpected ${cmd}` };
     });
     const user = userEvent.setup();

@@ -198,5 +198,8 @@ export function cardBrand(brand: string): string {
 /** What a catch-up with Stripe's events did, in words. */
 export function syncSummary(report: SyncReport): string {
   const seen = `${report.seen} ${report.seen === 1 ? 'event' : 'events'} seen`;
-  return report.applied === 0 ? `${seen}, nothing new` : `${seen}, ${report.applied} applied`;
+  const applied = report.applied === 0 ? `${seen}, nothing new` : `${seen}, ${report.applied} applied`;
+  return report.failed === 0
+    ? applied
+    : `${applied}; ${report.failed} not applied yet (${report.first_failure}), tried again next time`;
 }

@@ -11,4 +11,12 @@ seen: number,
 /**
  * Events applied now (the rest were applied before, or are not about our orders).
  */
-applied: number, };
+applied: number, 
+/**
+ * Events that could not be applied now; the next catch-up tries them again.
+ */
+failed: number, 
+/**
+ * Why the first of them failed.
+ */
+first_failure: string | null, };
