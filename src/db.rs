@@ -18,6 +18,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/004_back_office.sql"),
     include_str!("../migrations/005_refund_status_and_disputes.sql"),
     include_str!("../migrations/006_ledger_by_order.sql"),
+    include_str!("../migrations/007_refund_restock.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -189,7 +189,7 @@ impl Shop {
             )?,
         }
         if restock {
-            restock_order(&tx, id, "Restocked with a refund")?;
+            restock_when_refunded(&tx, id, refund_id)?;
         }
         tx.commit()?;
         load_order(&conn, id)
@@ -277,6 +277,14 @@ fn update_refund(
         let (refunded, total) = refunded_and_total(tx, order)?;
         set_refunded(tx, order, refunded - amount, total)?;
     }
+    let restock_waiting: bool = tx.query_row(
+        "SELECT restock FROM refunds WHERE stripe_refund_id = ?1",
+        [refund_id],
+        |row| row.get(0),
+    )?;
+    if now == RefundState::Succeeded && restock_waiting {
+        restock_when_refunded(tx, order, refund_id)?;
+    }
     tracing::info!(
         order = number,
         refund = refund_id,
@@ -284,6 +292,43 @@ fn update_refund(
         "refund updated"
     );
     add_event(tx, order, kind, &message)
+}
+
+/// Puts the order's goods back in stock for refund `refund_id` once it succeeded; while it is
+/// pending the request is kept on the refund, and a refund that failed restocks nothing (the
+/// customer kept neither the money back nor, as far as the shop knows, returned the goods).
+/// Called again when a pending refund succeeds.
+fn restock_when_refunded(tx: &Connection, order: i64, refund_id: &str) -> Result<(), Error> {
+    let status: String = tx.query_row(
+        "SELECT status FROM refunds WHERE stripe_refund_id = ?1",
+        [refund_id],
+        |row| row.get(0),
+    )?;
+    match RefundState::parse(&status) {
+        RefundState::Succeeded => {
+            tx.execute(
+                "UPDATE refunds SET restock = 0 WHERE stripe_refund_id = ?1",
+                [refund_id],
+            )?;
+            restock_order(tx, order, "Restocked with a refund")?;
+        }
+        RefundState::Pending => {
+            let asked = tx.execute(
+                "UPDATE refunds SET restock = 1 WHERE stripe_refund_id = ?1 AND restock = 0",
+                [refund_id],
+            )?;
+            if asked == 1 {
+                add_event(
+                    tx,
+                    order,
+                    "restock_waiting",
+                    "The goods go back in stock once the refund completes",
+                )?;
+            }
+        }
+        RefundState::Failed | RefundState::Canceled => {}
+    }
+    Ok(())
 }
 
 fn refunded_and_total(tx: &Connection, order: i64) -> Result<(i64, i64), Error> {

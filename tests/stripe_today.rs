@@ -269,8 +269,10 @@ fn a_pending_refund_counts_until_stripe_says_it_succeeded() {
     let (_dir, shop) = shop();
     let order = buy(&shop, &client, "pm_card_pendingRefund");
     assert_eq!(order.payment_status, PaymentStatus::Paid);
+    assert_eq!(shop.stock_level("PL").unwrap().on_hand, 9);
+    // Refunded with the goods back in stock: they go back once the money did.
     let refunded = runtime()
-        .block_on(checkout::refund(&shop, &client, &order.number, None, false))
+        .block_on(checkout::refund(&shop, &client, &order.number, None, true))
         .unwrap();
     assert_eq!(refunded.payment_status, PaymentStatus::Refunded);
     assert_eq!(refunded.amount_refunded, order.totals.total);
@@ -278,12 +280,16 @@ fn a_pending_refund_counts_until_stripe_says_it_succeeded() {
     assert!(
         refunded
             .events
-            .last()
-            .unwrap()
-            .message
-            .starts_with("Refund pending"),
+            .iter()
+            .any(|e| e.message.starts_with("Refund pending")),
         "{:?}",
         refunded.events
+    );
+    assert_eq!(refunded.events.last().unwrap().kind, "restock_waiting");
+    assert_eq!(
+        shop.stock_level("PL").unwrap().on_hand,
+        9,
+        "not restocked while the refund is pending"
     );
     let nothing_left = shop.prepare_refund(&order.number, None).unwrap_err();
     assert!(
@@ -304,6 +310,24 @@ fn a_pending_refund_counts_until_stripe_says_it_succeeded() {
         "{:?}",
         settled.events
     );
+    assert!(
+        settled.events.iter().any(|e| e.kind == "restocked"),
+        "{:?}",
+        settled.events
+    );
+    assert_eq!(
+        shop.stock_level("PL").unwrap().on_hand,
+        10,
+        "back in stock, once"
+    );
+    rt_catch_up_again(&shop, &client);
+    assert_eq!(shop.stock_level("PL").unwrap().on_hand, 10);
+}
+
+fn rt_catch_up_again(shop: &Arc<Shop>, client: &StripeClient) {
+    runtime()
+        .block_on(checkout::sync_events(shop, client))
+        .unwrap();
 }
 
 #[test]

@@ -57,6 +57,7 @@ const EVENT_LABELS: Record<string, string> = {
   oversold: 'Oversold',
   oversold_restocked: 'Restocked for this order',
   refund_failed: 'Refund failed',
+  restock_waiting: 'Restock waiting for the refund',
   dispute_opened: 'Dispute opened',
   dispute_updated: 'Dispute updated',
   dispute_closed: 'Dispute closed',
