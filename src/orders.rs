@@ -474,13 +474,31 @@ impl Shop {
     }
 
     /// Records the PaymentIntent created for an order (one per order, reused on every retry).
+    ///
+    /// Refused with [`Error::Forbidden`] when the order was cancelled meanwhile (the owner
+    /// cancelled it while the customer was paying): the intent is then never confirmed, so
+    /// nothing is charged for a cancelled order.
     pub fn set_payment_intent(&self, number: &str, payment_intent_id: &str) -> Result<(), Error> {
         let conn = self.conn();
         let id = order_id(&conn, number)?;
         conn.execute(
-            "UPDATE orders SET payment_intent_id = ?2 WHERE id = ?1 AND payment_intent_id IS NULL",
+            "UPDATE orders SET payment_intent_id = ?2
+             WHERE id = ?1 AND payment_intent_id IS NULL AND status = 'open'",
             params![id, payment_intent_id],
         )?;
+        let status: String =
+            conn.query_row("SELECT status FROM orders WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })?;
+        if status == "cancelled" {
+            return Err(Error::forbidden(
+                number,
+                format!(
+                    "was cancelled while it was being paid: its payment {payment_intent_id} \
+                     is not used"
+                ),
+            ));
+        }
         Ok(())
     }
 

@@ -508,3 +508,33 @@ fn a_refund_recorded_twice_restocks_only_once() {
     assert!(reason.contains("is left to refund"), "{reason}");
     assert_eq!(shop.order(&order.number).unwrap().amount_refunded, 1500);
 }
+
+#[test]
+fn an_order_cancelled_while_being_paid_never_takes_its_payment() {
+    let (_dir, shop) = common::blank_shop();
+    shop.create_product(&common::flag(
+        "pl",
+        "Poland",
+        vec![common::variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    let shop = Arc::new(shop);
+    let order = shop
+        .place_order(&[("PL".into(), 1)], &common::buyer(), None)
+        .unwrap();
+    // The customer starts paying; before the PaymentIntent is recorded the owner cancels
+    // (nothing to void at Stripe yet, so no request is made).
+    shop.begin_payment_attempt(&order.number).unwrap();
+    let client =
+        flagshop::payments::StripeClient::new("http://127.0.0.1:9", "sk_test_unused").unwrap();
+    let cancelled = runtime()
+        .block_on(checkout::cancel(&shop, &client, &order.number))
+        .unwrap();
+    assert_eq!(cancelled.status, "cancelled");
+    let err = shop
+        .set_payment_intent(&order.number, "pi_late")
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
+    assert_eq!(shop.order(&order.number).unwrap().payment_intent_id, None);
+    assert_eq!(shop.stock_level("PL").unwrap().reserved, 0);
+}
