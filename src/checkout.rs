@@ -262,7 +262,22 @@ pub async fn refund(
         move |shop| shop.prepare_refund(&number, amount)
     })
     .await?;
-    let refund = client.create_refund(&intent, Some(amount), &key).await?;
+    let refund = match client.create_refund(&intent, Some(amount), &key).await {
+        Ok(refund) => refund,
+        Err(
+            e @ (PaymentError::Rejected { .. }
+            | PaymentError::Declined(_)
+            | PaymentError::NotSent { .. }),
+        ) => {
+            blocking(shop, {
+                let number = number.to_owned();
+                move |shop| shop.refund_refused(&number)
+            })
+            .await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Stripe may answer `pending`: it counts until Stripe says it failed.
     blocking(shop, {
         let number = number.to_owned();

@@ -19,6 +19,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/005_refund_status_and_disputes.sql"),
     include_str!("../migrations/006_ledger_by_order.sql"),
     include_str!("../migrations/007_refund_restock.sql"),
+    include_str!("../migrations/008_refund_attempts.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

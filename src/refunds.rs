@@ -99,18 +99,33 @@ impl Shop {
         let intent = order.payment_intent_id.clone().ok_or_else(|| {
             Error::invalid(format!("order {} has no payment to refund", order.number))
         })?;
-        let refunds: i64 = conn.query_row(
-            "SELECT count(*) FROM refunds WHERE order_id = ?1",
+        // The same key for every retry of this refund until Stripe records it or refuses it
+        // for certain; then the next one gets a key of its own.
+        let (refunds, refused): (i64, i64) = conn.query_row(
+            "SELECT (SELECT count(*) FROM refunds WHERE order_id = ?1), refused_refunds
+             FROM orders WHERE id = ?1",
             [id],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         let database = self.database_path().to_owned();
         let key = payments::idempotency::key(
             &mut conn,
             &database,
-            &format!("order-{id}-refund-{}", refunds + 1),
+            &format!("order-{id}-refund-{}-{refused}", refunds + 1),
         )?;
         Ok((amount, intent, key))
+    }
+
+    /// Records that Stripe refused a refund of order `number` for certain (nothing was
+    /// refunded), so that the next try is a new request with a key of its own.
+    pub fn refund_refused(&self, number: &str) -> Result<(), Error> {
+        let conn = self.conn();
+        let id = order_id(&conn, number)?;
+        conn.execute(
+            "UPDATE orders SET refused_refunds = refused_refunds + 1 WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
     }
 
     /// Records a refund that succeeded at once (see [`Shop::record_stripe_refund`]).

@@ -737,3 +737,78 @@ fn an_event_that_cannot_be_applied_does_not_hold_up_the_others_and_is_retried() 
     );
     assert_eq!(shop.stock_level("PL").unwrap().on_hand, 3, "each sold once");
 }
+
+#[test]
+fn a_refund_stripe_refused_is_retried_with_a_new_key_and_an_unclear_one_with_the_same() {
+    use common::localstripe::{Recorder, Reply};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (_dir, shop) = blank_shop();
+    shop.create_product(&flag(
+        "pl",
+        "Poland",
+        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+    ))
+    .unwrap();
+    let shop = Arc::new(shop);
+    let order = shop
+        .place_order(&[("PL".into(), 1)], &buyer(), None)
+        .unwrap();
+    shop.begin_payment_attempt(&order.number).unwrap();
+    shop.set_payment_intent(&order.number, "pi_1").unwrap();
+    shop.mark_paid(&order.number, "Paid", None).unwrap();
+
+    // Refused once (say, the balance was short), then no answer, then refunded.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let server = Recorder::start({
+        let calls = Arc::clone(&calls);
+        move |_| {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+            0 => Reply::With(
+                400,
+                "application/json",
+                r#"{"error":{"type":"invalid_request_error","code":"balance_insufficient","message":"Insufficient balance."}}"#.into(),
+            ),
+            1..=3 => Reply::Silence,
+            _ => Reply::With(
+                200,
+                "application/json",
+                r#"{"id":"re_1","object":"refund","amount":1000,"currency":"usd","status":"succeeded","payment_intent":"pi_1","created":1}"#.into(),
+            ),
+        }
+        }
+    });
+    let client = flagshop::payments::StripeClient::new(&server.url(), "sk_test_flagshop")
+        .unwrap()
+        .with_timeout(std::time::Duration::from_millis(300));
+    let rt = runtime();
+    let refund = || checkout::refund(&shop, &client, &order.number, Some(1000), false);
+
+    let refused = rt.block_on(refund()).unwrap_err();
+    assert!(
+        refused.to_string().contains("Insufficient balance"),
+        "{refused}"
+    );
+    let unclear = rt.block_on(refund()).unwrap_err();
+    assert!(
+        matches!(unclear, Error::Payment(PaymentError::OutcomeUnknown { .. })),
+        "{unclear}"
+    );
+    let done = rt.block_on(refund()).unwrap();
+    assert_eq!(done.amount_refunded, 1000);
+
+    let keys: Vec<String> = server
+        .drain()
+        .iter()
+        .map(|r| r.header("Idempotency-Key").unwrap().to_owned())
+        .collect();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert_ne!(
+        keys[0], keys[1],
+        "a refused refund does not block the next try"
+    );
+    assert!(
+        keys[1..].iter().all(|k| k == &keys[1]),
+        "tries of a refund whose outcome was unclear share one key: {keys:?}"
+    );
+}
