@@ -537,14 +537,7 @@ fn a_card_tokenised_in_the_page_pays_and_the_order_names_the_card() {
 
 #[test]
 fn a_refused_connection_fails_the_payment_and_releases_the_stock_at_once() {
-    let (_dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 5)],
-    ))
-    .unwrap();
-    let shop = Arc::new(shop);
+    let (_dir, shop) = common::poland(5);
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", closed.local_addr().unwrap());
     drop(closed); // nobody listens there now: every connection is refused
@@ -644,14 +637,7 @@ fn an_event_that_cannot_be_applied_does_not_hold_up_the_others_and_is_retried() 
     use common::localstripe::{Recorder, Reply};
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    let (_dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 5)],
-    ))
-    .unwrap();
-    let shop = Arc::new(shop);
+    let (_dir, shop) = common::poland(5);
     let waiting = |intent: &str| {
         let order = shop
             .place_order(&[("PL".into(), 1)], &buyer(), None)
@@ -743,14 +729,7 @@ fn a_refund_stripe_refused_is_retried_with_a_new_key_and_an_unclear_one_with_the
     use common::localstripe::{Recorder, Reply};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let (_dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 5)],
-    ))
-    .unwrap();
-    let shop = Arc::new(shop);
+    let (_dir, shop) = common::poland(5);
     let order = shop
         .place_order(&[("PL".into(), 1)], &buyer(), None)
         .unwrap();

@@ -8,21 +8,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::localstripe::LocalStripe;
-use common::{blank_shop, buyer, flag, runtime, variant};
+use common::{buyer, runtime};
 use flagshop::checkout::{self, apply_event_once};
 use flagshop::payments::{Event, StripeClient};
 use flagshop::{Order, PaymentStatus, Shop, StockReason};
 
 /// A shop selling PL, `on_hand` in stock at 25.00.
 fn shop(on_hand: i64) -> (tempfile::TempDir, Arc<Shop>) {
-    let (dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, on_hand)],
-    ))
-    .unwrap();
-    (dir, Arc::new(shop))
+    common::poland(on_hand)
 }
 
 /// The events the server holds about `intent` (its object, or the object's payment_intent),

@@ -10,21 +10,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::localstripe::LocalStripe;
-use common::{blank_shop, buyer, flag, runtime, variant};
+use common::{buyer, runtime};
 use flagshop::checkout;
 use flagshop::payments::{self, RefundStatus, StripeClient};
 use flagshop::{Currency, Money, Order, OrderQuery, PaymentStatus, Shop, StockReason};
 
 /// A shop selling PL (10 in stock at 25.00).
 fn shop() -> (tempfile::TempDir, Arc<Shop>) {
-    let (dir, shop) = blank_shop();
-    shop.create_product(&flag(
-        "pl",
-        "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 10)],
-    ))
-    .unwrap();
-    (dir, Arc::new(shop))
+    common::poland(10)
 }
 
 /// Places an order for one PL and pays it through the pipeline with `payment_method`.

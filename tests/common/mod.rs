@@ -68,18 +68,20 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
-/// A shop selling PL (5 in stock at 25.00), and a running localstripe.
-pub fn selling_poland() -> (TempDir, std::sync::Arc<Shop>, localstripe::LocalStripe) {
+/// A blank shop selling PL, `on_hand` in stock at 25.00.
+pub fn poland(on_hand: i64) -> (TempDir, std::sync::Arc<Shop>) {
     let (dir, shop) = blank_shop();
     shop.create_product(&flag(
         "pl",
         "Poland",
-        vec![variant("PL", &["3x5 ft"], 2500, 5)],
+        vec![variant("PL", &["3x5 ft"], 2500, on_hand)],
     ))
     .expect("create PL");
-    (
-        dir,
-        std::sync::Arc::new(shop),
-        localstripe::LocalStripe::start(),
-    )
+    (dir, std::sync::Arc::new(shop))
+}
+
+/// A shop selling PL (5 in stock at 25.00), and a running localstripe.
+pub fn selling_poland() -> (TempDir, std::sync::Arc<Shop>, localstripe::LocalStripe) {
+    let (dir, shop) = poland(5);
+    (dir, shop, localstripe::LocalStripe::start())
 }
