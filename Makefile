@@ -13,7 +13,7 @@ run:
 # The suites that talk to a Stripe server: run once against plain localstripe (with every
 # other test) and once more against the test server in today's-Stripe mode.
 STRIPE_SUITES = --test stripe --test checkout --test order_actions --test webhooks \
-	--test stripe_config --test cli --test lab
+	--test stripe_config --test cli --test lab --test test_orders
 
 # One build from scratch: incremental caches would only cost disk.
 test: export CARGO_INCREMENTAL = 0

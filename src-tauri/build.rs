@@ -39,6 +39,8 @@ fn main() {
             "refund_order",
             "add_order_note",
             "restock_oversold",
+            "preview_test_order_deletion",
+            "delete_test_orders",
             "customers",
             "customer",
             "dashboard",

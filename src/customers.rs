@@ -3,13 +3,15 @@
 //! A customer is created (or renamed) by placing an order with their email; there is no
 //! separate sign-up.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::catalogue::shop_currency;
 use crate::money::Currency;
-use crate::orders::{OrderSummary, summary_from_row, summary_select};
+use crate::orders::{IN_THE_BOOKS, OrderSummary, summary_from_row, summary_select};
 use crate::{Error, Shop};
 
 /// One row of the customer list.
@@ -38,12 +40,17 @@ pub struct CustomerDetail {
     pub orders: Vec<OrderSummary>,
 }
 
-/// Spend counts an order once money was taken (paid, partly or fully refunded).
-const CUSTOMER_SELECT: &str = "SELECT c.email, c.name, count(o.id),
-        coalesce(sum(CASE WHEN o.payment_status IN ('paid', 'partially_refunded', 'refunded')
-                          THEN o.total - o.amount_refunded END), 0),
-        max(o.created_at)
-    FROM customers c LEFT JOIN orders o ON o.customer_id = c.id";
+/// Spend counts an order once money was taken (paid, partly or fully refunded). Only orders in
+/// the books count: someone who placed only test orders is not a customer.
+static CUSTOMER_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT c.email, c.name, count(o.id),
+            coalesce(sum(CASE WHEN o.payment_status IN ('paid', 'partially_refunded', 'refunded')
+                              THEN o.total - o.amount_refunded END), 0),
+            max(o.created_at)
+        FROM customers c JOIN orders o ON o.customer_id = c.id AND {IN_THE_BOOKS}"
+    )
+});
 
 impl Shop {
     /// Every customer, the one who ordered last first.
@@ -51,7 +58,8 @@ impl Shop {
         let conn = self.conn();
         let currency = shop_currency(&conn)?;
         let mut stmt = conn.prepare_cached(&format!(
-            "{CUSTOMER_SELECT} GROUP BY c.id ORDER BY max(o.created_at) DESC, c.id DESC"
+            "{} GROUP BY c.id ORDER BY max(o.created_at) DESC, c.id DESC",
+            *CUSTOMER_SELECT
         ))?;
         let rows = stmt.query_map([], |row| customer_from_row(row, currency))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -64,7 +72,7 @@ impl Shop {
         let customer = find_customer(&conn, email.trim())?
             .ok_or_else(|| Error::UnknownCustomer(email.trim().to_owned()))?;
         let mut stmt = conn.prepare_cached(&format!(
-            "{} WHERE o.customer_id = (SELECT id FROM customers WHERE email = ?1)
+            "{} WHERE o.customer_id = (SELECT id FROM customers WHERE email = ?1) AND {IN_THE_BOOKS}
              ORDER BY o.created_at DESC, o.id DESC",
             summary_select()
         ))?;
@@ -80,7 +88,8 @@ fn find_customer(conn: &Connection, email: &str) -> Result<Option<CustomerSummar
     let currency = shop_currency(conn)?;
     Ok(conn
         .prepare_cached(&format!(
-            "{CUSTOMER_SELECT} WHERE c.email = ?1 GROUP BY c.id"
+            "{} WHERE c.email = ?1 GROUP BY c.id",
+            *CUSTOMER_SELECT
         ))?
         .query_row([email], |row| customer_from_row(row, currency))
         .optional()?)

@@ -20,6 +20,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/006_ledger_by_order.sql"),
     include_str!("../migrations/007_refund_restock.sql"),
     include_str!("../migrations/008_refund_attempts.sql"),
+    include_str!("../migrations/009_test_orders.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

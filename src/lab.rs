@@ -195,7 +195,7 @@ pub async fn run(
     result.before = Some(stock(shop, sku).await?);
     let order = blocking(shop, {
         let sku = sku.to_owned();
-        move |shop| shop.place_order(&[(sku, 1)], &lab_customer(), None)
+        move |shop| shop.place_test_order(&[(sku, 1)], &lab_customer(), None)
     })
     .await?;
     result.order_number = Some(order.number.clone());

@@ -23,6 +23,7 @@ mod refunds;
 mod reports;
 mod settings;
 mod shop;
+pub mod test_orders;
 pub mod webhooks;
 
 pub use cart::{Cart, CartLine};

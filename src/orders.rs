@@ -50,7 +50,7 @@ impl PaymentStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<PaymentStatus, Error> {
+    pub(crate) fn parse(s: &str) -> Result<PaymentStatus, Error> {
         [
             PaymentStatus::Pending,
             PaymentStatus::RequiresAction,
@@ -118,6 +118,9 @@ pub struct Order {
     /// `unfulfilled` or `fulfilled`.
     pub fulfillment_status: String,
     pub payment_intent_id: Option<String>,
+    /// Placed by the Checkout lab or `flagshop checkout`: kept out of the books (dashboard,
+    /// customers) and deletable.
+    pub test: bool,
     /// The card it was paid with, as Stripe reports it (e.g. "visa"), once paid.
     pub card_brand: Option<String>,
     /// The card's last four digits, once paid.
@@ -183,6 +186,8 @@ pub struct OrderSummary {
     pub disputed: bool,
     /// Paid for goods that were no longer in stock: the owner must restock or refund.
     pub oversold: bool,
+    /// A test order (the Checkout lab's or `flagshop checkout`'s).
+    pub test: bool,
     /// Units across all lines.
     pub items: i64,
     /// ISO-8601 UTC.
@@ -209,7 +214,13 @@ pub struct OrderQuery {
     pub disputed: bool,
     /// Only open, paid orders that lack stock they were paid for.
     pub oversold: bool,
+    /// Only test orders (`Some(true)`), only real ones (`Some(false)`), or both.
+    pub test: Option<bool>,
 }
+
+/// Orders that count in the shop's books, as a condition on `orders o`: real (not test)
+/// orders. Deleted orders are test orders, so they are out too.
+pub(crate) const IN_THE_BOOKS: &str = "o.test = 0";
 
 /// Orders waiting to be shipped, as a condition on `orders o`: open, paid (perhaps partly
 /// refunded) and not fulfilled. The dashboard counts them and the order list filters by it.
@@ -324,6 +335,27 @@ impl Shop {
         customer: &CustomerDetails,
         discount_code: Option<&str>,
     ) -> Result<Order, Error> {
+        self.place(lines, customer, discount_code, false)
+    }
+
+    /// Places a test order, as [`Shop::place_order`] does a real one: the Checkout lab and
+    /// `flagshop checkout` place these, and they stay out of the books.
+    pub fn place_test_order(
+        &self,
+        lines: &[(String, i64)],
+        customer: &CustomerDetails,
+        discount_code: Option<&str>,
+    ) -> Result<Order, Error> {
+        self.place(lines, customer, discount_code, true)
+    }
+
+    fn place(
+        &self,
+        lines: &[(String, i64)],
+        customer: &CustomerDetails,
+        discount_code: Option<&str>,
+        test: bool,
+    ) -> Result<Order, Error> {
         let customer = validate_customer(customer)?;
         let wanted = merge_lines(lines)?;
         if wanted.is_empty() {
@@ -333,10 +365,10 @@ impl Shop {
         // IMMEDIATE: availability is read under the write lock, so two checkouts cannot both
         // see the last unit.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = insert_order(&tx, &wanted, &customer, discount_code)?;
+        let id = insert_order(&tx, &wanted, &customer, discount_code, test)?;
         tx.commit()?;
         let order = load_order(&conn, id)?;
-        tracing::info!(order = %order.number, total = order.totals.total, "order placed");
+        tracing::info!(order = %order.number, total = order.totals.total, test, "order placed");
         Ok(order)
     }
 
@@ -409,7 +441,8 @@ impl Shop {
         // Each filter is skipped when its parameter is NULL, so one cached statement serves all.
         let mut stmt = conn.prepare_cached(&format!(
             "{}
-             WHERE (?1 IS NULL OR instr(lower(o.number), ?1) > 0 OR instr(lower(o.email), ?1) > 0
+             WHERE o.deleted_at IS NULL
+               AND (?1 IS NULL OR instr(lower(o.number), ?1) > 0 OR instr(lower(o.email), ?1) > 0
                     OR instr(lower(o.ship_name), ?1) > 0)
                AND (?2 IS NULL OR o.payment_status = ?2)
                AND (?3 IS NULL OR o.fulfillment_status = ?3)
@@ -418,6 +451,7 @@ impl Shop {
                AND (NOT ?6 OR ({TO_FULFIL}))
                AND (NOT ?7 OR {OPEN_DISPUTE})
                AND (NOT ?8 OR ({OVERSOLD}))
+               AND (?9 IS NULL OR o.test = ?9)
              ORDER BY o.created_at DESC, o.id DESC",
             summary_select()
         ))?;
@@ -430,7 +464,8 @@ impl Shop {
                 to,
                 query.to_fulfil,
                 query.disputed,
-                query.oversold
+                query.oversold,
+                query.test
             ],
             summary_from_row,
         )?;
@@ -441,7 +476,7 @@ impl Shop {
     pub fn orders(&self) -> Result<Vec<Order>, Error> {
         let conn = self.conn();
         let ids: Vec<i64> = conn
-            .prepare_cached("SELECT id FROM orders ORDER BY id DESC")?
+            .prepare_cached("SELECT id FROM orders WHERE deleted_at IS NULL ORDER BY id DESC")?
             .query_map([], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
         ids.into_iter().map(|id| load_order(&conn, id)).collect()
@@ -610,7 +645,7 @@ impl Shop {
         Ok(self
             .conn()
             .query_row(
-                "SELECT number FROM orders WHERE payment_intent_id = ?1",
+                "SELECT number FROM orders WHERE payment_intent_id = ?1 AND deleted_at IS NULL",
                 [payment_intent_id],
                 |row| row.get(0),
             )
@@ -963,7 +998,7 @@ pub(crate) fn summary_select() -> &'static str {
             "SELECT o.number, o.email, o.ship_name, o.currency,
                 o.total, o.amount_refunded, o.status, o.payment_status, o.fulfillment_status,
                 (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id),
-                o.created_at, {OPEN_DISPUTE}, ({OVERSOLD})
+                o.created_at, {OPEN_DISPUTE}, ({OVERSOLD}), o.test
              FROM orders o"
         )
     });
@@ -992,6 +1027,7 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Result<OrderSu
         created_at: row.get(10)?,
         disputed: row.get(11)?,
         oversold: row.get(12)?,
+        test: row.get(13)?,
     }))
 }
 
@@ -1160,6 +1196,7 @@ fn insert_order(
     wanted: &[(String, i64)],
     customer: &CustomerDetails,
     discount_code: Option<&str>,
+    test: bool,
 ) -> Result<i64, Error> {
     let currency = shop_currency(tx)?;
     let mut subtotal = Money::zero(currency);
@@ -1195,9 +1232,9 @@ fn insert_order(
     tx.execute(
         "INSERT INTO orders (number, customer_id, email, ship_name, ship_line1, ship_line2,
                              ship_city, ship_postal_code, ship_country, currency, subtotal,
-                             discount, shipping, tax, total, discount_code)
+                             discount, shipping, tax, total, discount_code, test)
          VALUES ('new-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
-                 ?13, ?14, ?15)",
+                 ?13, ?14, ?15, ?16)",
         params![
             customer_id,
             customer.email,
@@ -1214,6 +1251,7 @@ fn insert_order(
             totals.tax,
             totals.total,
             discount.as_ref().map(|(c, _)| c.as_str()),
+            test,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -1289,7 +1327,7 @@ fn has_active_reservation(tx: &Connection, order: i64) -> Result<bool, Error> {
     )?)
 }
 
-fn release_reservations(tx: &Connection, order: i64) -> Result<(), Error> {
+pub(crate) fn release_reservations(tx: &Connection, order: i64) -> Result<(), Error> {
     tx.prepare_cached(
         "UPDATE stock_reservations SET released_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE order_id = ?1 AND released_at IS NULL",
@@ -1363,10 +1401,12 @@ pub(crate) fn add_event(
 }
 
 pub(crate) fn order_id(conn: &Connection, number: &str) -> Result<i64, Error> {
-    conn.prepare_cached("SELECT id FROM orders WHERE number = ?1 COLLATE NOCASE")?
-        .query_row([number.trim()], |row| row.get(0))
-        .optional()?
-        .ok_or_else(|| Error::UnknownOrder(number.to_owned()))
+    conn.prepare_cached(
+        "SELECT id FROM orders WHERE number = ?1 COLLATE NOCASE AND deleted_at IS NULL",
+    )?
+    .query_row([number.trim()], |row| row.get(0))
+    .optional()?
+    .ok_or_else(|| Error::UnknownOrder(number.to_owned()))
 }
 
 pub(crate) fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
@@ -1377,7 +1417,7 @@ pub(crate) fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
                     o.shipping, o.tax, o.total, o.discount_code, o.status, o.payment_status,
                     o.fulfillment_status, o.payment_intent_id, o.payment_attempts,
                     o.amount_refunded, o.created_at, o.card_brand, o.card_last4, o.carrier,
-                    o.tracking_number, o.paid_at, o.fulfilled_at, o.cancelled_at
+                    o.tracking_number, o.paid_at, o.fulfilled_at, o.cancelled_at, o.test
              FROM orders o WHERE o.id = ?1",
         )?
         .query_row([id], |row| order_from_row(id, row))??;
@@ -1450,6 +1490,7 @@ fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Erro
         payment_status: payment,
         fulfillment_status: row.get(17)?,
         payment_intent_id: row.get(18)?,
+        test: row.get(29)?,
         card_brand: row.get(22)?,
         card_last4: row.get(23)?,
         payment_attempts: row.get(19)?,

@@ -10,6 +10,7 @@ use ts_rs::TS;
 
 use crate::catalogue::shop_currency;
 use crate::money::Currency;
+use crate::orders::IN_THE_BOOKS;
 use crate::{Error, Shop};
 
 /// How many days the sales chart shows, today included.
@@ -64,13 +65,17 @@ impl Shop {
         let days_back = format!("-{} days", CHART_DAYS - 1);
         // Sales (+ on the day paid) and refunds (- on the day made) since the earlier of the
         // chart's first day and the first of the month.
-        let movements = "WITH movements (day, amount) AS (
-                SELECT substr(paid_at, 1, 10), total FROM orders
-                WHERE paid_at >= min(date(?1, ?2), date(?1, 'start of month'))
+        let movements = format!(
+            "WITH movements (day, amount) AS (
+                SELECT substr(o.paid_at, 1, 10), o.total FROM orders o
+                WHERE o.paid_at >= min(date(?1, ?2), date(?1, 'start of month'))
+                  AND {IN_THE_BOOKS}
                 UNION ALL
-                SELECT substr(created_at, 1, 10), -amount FROM refunds
-                WHERE created_at >= min(date(?1, ?2), date(?1, 'start of month'))
-                  AND status IN ('pending', 'succeeded'))";
+                SELECT substr(r.created_at, 1, 10), -r.amount
+                FROM refunds r JOIN orders o ON o.id = r.order_id
+                WHERE r.created_at >= min(date(?1, ?2), date(?1, 'start of month'))
+                  AND r.status IN ('pending', 'succeeded') AND {IN_THE_BOOKS})"
+        );
         let (sales_today, sales_this_month): (i64, i64) = conn
             .prepare_cached(&format!(
                 "{movements}
@@ -99,7 +104,7 @@ impl Shop {
             .collect::<Result<_, _>>()?;
         let orders_to_fulfil = conn.query_row(
             &format!(
-                "SELECT count(*) FROM orders o WHERE {}",
+                "SELECT count(*) FROM orders o WHERE ({}) AND {IN_THE_BOOKS}",
                 crate::orders::TO_FULFIL
             ),
             [],
@@ -107,8 +112,9 @@ impl Shop {
         )?;
         let (disputes_needing_response, next_dispute_deadline) = conn.query_row(
             &format!(
-                "SELECT count(*), min(evidence_due_by) FROM disputes
-                 WHERE status IN {}",
+                "SELECT count(*), min(d.evidence_due_by)
+                 FROM disputes d JOIN orders o ON o.id = d.order_id
+                 WHERE d.status IN {} AND {IN_THE_BOOKS}",
                 crate::disputes::NEEDS_RESPONSE_SQL
             ),
             [],
@@ -116,7 +122,7 @@ impl Shop {
         )?;
         let oversold_orders = conn.query_row(
             &format!(
-                "SELECT count(*) FROM orders o WHERE {}",
+                "SELECT count(*) FROM orders o WHERE ({}) AND {IN_THE_BOOKS}",
                 crate::oversold::OVERSOLD
             ),
             [],

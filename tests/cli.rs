@@ -356,12 +356,40 @@ fn demo_bulk_adds_numbered_copies_of_the_demo_products() {
     }));
 }
 
+/// A real order, bought the way the storefront buys (the CLI's `checkout` places test orders):
+/// `card` is a Stripe test card's name. Returns the order number.
+fn storefront_order(dir: &Path, stripe: &LocalStripe, card: &str) -> String {
+    let shop = std::sync::Arc::new(flagshop::Shop::open(dir).unwrap());
+    let customer = flagshop::CustomerDetails {
+        email: "owner@example.com".into(),
+        name: "Shop Owner".into(),
+        ..common::buyer()
+    };
+    let order = shop
+        .place_order(&[("UA-SNK-3X5-NYL".into(), 1)], &customer, None)
+        .unwrap();
+    let card: flagshop::checkout::TestCard = serde_json::from_value(Value::from(card)).unwrap();
+    let client = stripe.client();
+    let rt = common::runtime();
+    let method = rt.block_on(card.payment_method(&client)).unwrap();
+    rt.block_on(flagshop::checkout::pay(
+        &shop,
+        &client,
+        &order.number,
+        &method,
+    ))
+    .unwrap()
+    .number
+}
+
 #[test]
 fn customers_and_order_filters_from_the_command_line() {
     let stripe = LocalStripe::start();
     let dir = tempfile::tempdir().unwrap();
-    let paid = checkout(dir.path(), &stripe, "visa");
-    let failed = checkout(dir.path(), &stripe, "charge_declined");
+    let paid = storefront_order(dir.path(), &stripe, "visa");
+    let failed = storefront_order(dir.path(), &stripe, "charge_declined");
+    // `flagshop checkout` places test orders: listed and marked, but not a customer's.
+    let test = checkout(dir.path(), &stripe, "visa");
 
     let customers = json(&flagshop(dir.path(), &["customers", "list", "--json"]));
     let customers = customers.as_array().unwrap();
@@ -388,14 +416,26 @@ fn customers_and_order_filters_from_the_command_line() {
             .map(|o| o["number"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(list(&[]), [failed.clone(), paid.clone()]);
-    assert_eq!(list(&["--payment", "paid"]), [paid.as_str()]);
+    assert_eq!(list(&[]), [test.clone(), failed.clone(), paid.clone()]);
+    assert_eq!(list(&["--real"]), [failed.clone(), paid.clone()]);
+    assert_eq!(list(&["--test"]), [test.as_str()]);
+    assert_eq!(list(&["--payment", "paid"]), [test.as_str(), paid.as_str()]);
     assert_eq!(
-        list(&["--search", "OWNER", "--fulfilment", "unfulfilled"]).len(),
+        list(&["--search", "OWNER", "--fulfilment", "unfulfilled", "--real"]).len(),
         2
     );
+    let out = flagshop(dir.path(), &["orders", "list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = |number: &str| {
+        text.lines()
+            .find(|l| l.starts_with(number))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(row(&test).contains("paid (test)"), "{text}");
+    assert!(!row(&paid).contains("(test)"), "{text}");
     assert_eq!(
-        list(&["--to-fulfil"]),
+        list(&["--to-fulfil", "--real"]),
         [paid.as_str()],
         "the declined order is not waiting to be shipped"
     );
@@ -411,6 +451,61 @@ fn customers_and_order_filters_from_the_command_line() {
         stderr(&out),
         "error: no customer with email \"nobody@example.com\"\n"
     );
+}
+
+#[test]
+fn test_orders_are_deleted_from_the_command_line_after_a_preview() {
+    let stripe = LocalStripe::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| flagshop_with_stripe(dir.path(), &stripe, args);
+    let real = storefront_order(dir.path(), &stripe, "visa");
+    let first = checkout(dir.path(), &stripe, "visa");
+    let second = checkout(dir.path(), &stripe, "charge_declined");
+    let on_hand = || {
+        json(&flagshop(
+            dir.path(),
+            &["products", "show", "ukraine-snake-island-flag", "--json"],
+        ))["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["sku"] == "UA-SNK-3X5-NYL")
+            .unwrap()["on_hand"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = on_hand();
+
+    // Without --yes: what it would do, and nothing done.
+    let out = run(&["orders", "delete-test", "--all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("Would delete 2 test order(s): 1 refunded at Stripe ("),
+        "{text}"
+    );
+    assert!(text.contains("1 unit(s) back in stock"), "{text}");
+    assert_eq!(on_hand(), before);
+
+    // A real order is refused by name; the test order beside it still goes.
+    let out = run(&["orders", "delete-test", &first, &real, "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "order {real} is not a test order: only test orders can be deleted\n\
+             error: 1 order(s) were not deleted\n"
+        )
+    );
+    assert_eq!(on_hand(), before + 1);
+
+    let done = json(&run(&["orders", "delete-test", "--all", "--yes", "--json"]));
+    assert_eq!(done["deleted"], serde_json::json!([second]));
+    let left = json(&flagshop(dir.path(), &["orders", "list", "--json"]));
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    assert_eq!(left[0]["number"], real.as_str());
+    let out = flagshop(dir.path(), &["orders", "show", &first]);
+    assert_eq!(stderr(&out), format!("error: unknown order \"{first}\"\n"));
 }
 
 #[test]

@@ -85,6 +85,7 @@ fn every_scenario_runs_through_the_pipeline_or_says_it_cannot() {
         assert_eq!(order.payment_status, actual.payment_status);
         assert_eq!(order.dispute.is_some(), actual.disputed);
         assert_eq!(order.email, lab::LAB_EMAIL);
+        assert!(order.test, "a lab order is a test order: {number}");
     }
     let row = |scenario| results.iter().find(|r| r.scenario == scenario).unwrap();
     let declined = row(LabScenario::ChargeDeclined);
@@ -133,6 +134,29 @@ fn every_scenario_runs_through_the_pipeline_or_says_it_cannot() {
         .filter(|e| e.reason == StockReason::Returned)
         .count();
     assert_eq!(returned, 1, "the refund scenario restocks its unit");
+
+    // Out of the books: no sales, no customer; then deleted, every unit comes back.
+    let dashboard = shop.dashboard().unwrap();
+    assert_eq!((dashboard.sales_today, dashboard.orders_to_fulfil), (0, 0));
+    assert_eq!(dashboard.disputes_needing_response, 0);
+    assert!(shop.customers().unwrap().is_empty());
+    let numbers: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.order_number.clone())
+        .collect();
+    let done = rt
+        .block_on(flagshop::test_orders::delete_test_orders(
+            &shop,
+            Some(&client),
+            &numbers,
+        ))
+        .unwrap();
+    assert!(done.refused.is_empty(), "{:?}", done.refused);
+    assert_eq!(done.deleted.len(), orders);
+    assert!(shop.orders().unwrap().is_empty());
+    let level = shop.stock_level("PL").unwrap();
+    assert_eq!((level.on_hand, level.reserved), (20, 0));
+    assert!(shop.verify_stock().unwrap().mismatches.is_empty());
 }
 
 #[test]

@@ -79,6 +79,8 @@ fn main() {
             commands::orders::refund_order,
             commands::orders::add_order_note,
             commands::orders::restock_oversold,
+            commands::orders::preview_test_order_deletion,
+            commands::orders::delete_test_orders,
             commands::orders::customers,
             commands::orders::customer,
             commands::orders::dashboard,

@@ -149,6 +149,12 @@ enum OrdersCommand {
         /// Only open, paid orders lacking stock they were paid for.
         #[arg(long)]
         oversold: bool,
+        /// Only test orders (the Checkout lab's and `flagshop checkout`'s).
+        #[arg(long, conflicts_with = "real")]
+        test: bool,
+        /// Only real orders: no test orders.
+        #[arg(long)]
+        real: bool,
         #[arg(long)]
         json: bool,
     },
@@ -199,6 +205,21 @@ enum OrdersCommand {
     /// `orders cancel`, which refunds and closes it).
     RestockOversold {
         number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete test orders: each is refunded (paid) or voided (unpaid) at Stripe first and its
+    /// stock comes back through the ledger. Shows what it would do unless given --yes.
+    DeleteTest {
+        /// The test orders to delete.
+        #[arg(required_unless_present = "all")]
+        numbers: Vec<String>,
+        /// Every test order.
+        #[arg(long, conflicts_with = "numbers")]
+        all: bool,
+        /// Delete them; without it, only say what deleting would do.
+        #[arg(long)]
+        yes: bool,
         #[arg(long)]
         json: bool,
     },
@@ -502,7 +523,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             // The card before the order: a card this server cannot use must not leave an
             // order holding stock.
             let method = runtime.block_on(card.payment_method(&client))?;
-            let order = shop.place_order(&lines, &customer, discount.as_deref())?;
+            let order = shop.place_test_order(&lines, &customer, discount.as_deref())?;
             let order = runtime.block_on(flagshop::checkout::pay(
                 &shop,
                 &client,
@@ -605,6 +626,8 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             to_fulfil,
             disputed,
             oversold,
+            test,
+            real,
             json,
         }) => {
             let orders = shop.search_orders(&flagshop::OrderQuery {
@@ -616,6 +639,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 to_fulfil,
                 disputed,
                 oversold,
+                test: (test || real).then_some(test),
             })?;
             if json {
                 print_json(&orders);
@@ -669,6 +693,12 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
             let order = shop.restock_oversold(&number)?;
             print_action(&order, json);
         }
+        Command::Orders(OrdersCommand::DeleteTest {
+            numbers,
+            all,
+            yes,
+            json,
+        }) => delete_test_orders(shop, numbers, all, yes, json)?,
         Command::Customers(CustomersCommand::List { json }) => {
             let customers = shop.customers()?;
             if json {
@@ -970,11 +1000,16 @@ fn print_orders(orders: &[flagshop::OrderSummary]) {
                 o.created_at.clone(),
                 o.email.clone(),
                 Money::new(o.total, o.currency).to_string(),
-                match (o.disputed, o.oversold) {
-                    (true, _) => format!("{} (disputed)", o.payment_status.as_str()),
-                    (false, true) => format!("{} (oversold)", o.payment_status.as_str()),
-                    (false, false) => o.payment_status.as_str().to_owned(),
-                },
+                [
+                    Some(o.payment_status.as_str()),
+                    o.test.then_some("(test)"),
+                    o.disputed.then_some("(disputed)"),
+                    o.oversold.then_some("(oversold)"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
                 o.fulfillment_status.clone(),
             ]
         })
@@ -990,6 +1025,74 @@ fn print_orders(orders: &[flagshop::OrderSummary]) {
         ],
         &rows,
     );
+}
+
+/// `orders delete-test`: the preview without `--yes`, the deletion with it. Exits 1 when an
+/// order was refused.
+fn delete_test_orders(
+    shop: flagshop::Shop,
+    numbers: Vec<String>,
+    all: bool,
+    yes: bool,
+    json: bool,
+) -> Result<(), flagshop::Error> {
+    let numbers = if all {
+        shop.search_orders(&flagshop::OrderQuery {
+            test: Some(true),
+            ..Default::default()
+        })?
+        .into_iter()
+        .map(|o| o.number)
+        .collect()
+    } else {
+        numbers
+    };
+    let refused = if yes {
+        // Stripe only for the orders with something there: without keys, the rest still go.
+        let client = shop.stripe_client().ok();
+        let shop = std::sync::Arc::new(shop);
+        let done = runtime()?.block_on(flagshop::test_orders::delete_test_orders(
+            &shop,
+            client.as_ref(),
+            &numbers,
+        ))?;
+        if json {
+            print_json(&done);
+        } else {
+            println!(
+                "Deleted {} test order(s); {} unit(s) back in stock.",
+                done.deleted.len(),
+                done.units_restocked
+            );
+        }
+        done.refused
+    } else {
+        let preview = shop.preview_test_order_deletion(&numbers)?;
+        if json {
+            print_json(&preview);
+        } else {
+            println!(
+                "Would delete {} test order(s): {} refunded at Stripe ({}), {} payment(s) \
+                 voided, {} unit(s) back in stock. Run again with --yes to delete them.",
+                preview.orders.len(),
+                preview.refunds,
+                Money::new(preview.refund_amount, preview.currency),
+                preview.voids,
+                preview.units_restocked
+            );
+        }
+        preview.refused
+    };
+    if refused.is_empty() {
+        return Ok(());
+    }
+    for r in &refused {
+        eprintln!("order {} {}", r.number, r.reason);
+    }
+    Err(flagshop::Error::Invalid(format!(
+        "{} order(s) were not deleted",
+        refused.len()
+    )))
 }
 
 /// After an order action: the whole order as JSON, or its states and the event just added.

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use flagshop::test_orders::{self, TestOrderDeletion, TestOrdersDeleted};
 use flagshop::{
     CustomerDetail, CustomerSummary, Dashboard, Order, OrderQuery, OrderSummary, Shop, checkout,
 };
@@ -69,6 +70,31 @@ pub async fn add_order_note(
 #[tauri::command]
 pub async fn restock_oversold(shop: Shared<'_>, number: String) -> Result<Order, CommandError> {
     on_shop(&shop, move |shop| shop.restock_oversold(&number)).await
+}
+
+/// What deleting these test orders will do (refunds, voids, units restocked), and which
+/// cannot be deleted.
+#[tauri::command]
+pub async fn preview_test_order_deletion(
+    shop: Shared<'_>,
+    numbers: Vec<String>,
+) -> Result<TestOrderDeletion, CommandError> {
+    on_shop(&shop, move |shop| {
+        shop.preview_test_order_deletion(&numbers)
+    })
+    .await
+}
+
+/// Deletes these test orders, each refunded or voided at Stripe first and restocked.
+#[tauri::command]
+pub async fn delete_test_orders(
+    shop: Shared<'_>,
+    numbers: Vec<String>,
+) -> Result<TestOrdersDeleted, CommandError> {
+    let shop: Arc<Shop> = Arc::clone(&shop);
+    // Stripe only for the orders with something there: without keys, the rest still go.
+    let client = on_shop(&shop, |shop| Ok(shop.stripe_client().ok())).await?;
+    Ok(test_orders::delete_test_orders(&shop, client.as_ref(), &numbers).await?)
 }
 
 #[tauri::command]

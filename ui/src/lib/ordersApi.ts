@@ -14,6 +14,8 @@ import type { OrderLine } from './bindings/OrderLine';
 import type { OrderQuery } from './bindings/OrderQuery';
 import type { OrderSummary } from './bindings/OrderSummary';
 import type { PaymentStatus } from './bindings/PaymentStatus';
+import type { TestOrderDeletion } from './bindings/TestOrderDeletion';
+import type { TestOrdersDeleted } from './bindings/TestOrdersDeleted';
 
 interface OrderCommands {
   search_orders: { args: { query: OrderQuery }; result: OrderSummary[] };
@@ -29,6 +31,8 @@ interface OrderCommands {
   };
   add_order_note: { args: { number: string; text: string }; result: Order };
   restock_oversold: { args: { number: string }; result: Order };
+  preview_test_order_deletion: { args: { numbers: string[] }; result: TestOrderDeletion };
+  delete_test_orders: { args: { numbers: string[] }; result: TestOrdersDeleted };
   customers: { args: Record<string, never>; result: CustomerSummary[] };
   customer: { args: { email: string }; result: CustomerDetail };
   dashboard: { args: Record<string, never>; result: Dashboard };
@@ -58,6 +62,10 @@ export const ordersApi = {
     call('refund_order', { number, amount, restock }),
   addNote: (number: string, text: string) => call('add_order_note', { number, text }),
   restockOversold: (number: string) => call('restock_oversold', { number }),
+  /** What deleting these test orders will do; changes nothing. */
+  previewTestOrderDeletion: (numbers: string[]) => call('preview_test_order_deletion', { numbers }),
+  /** Refunds or voids each at Stripe, restocks it, then hides it; the refused are listed. */
+  deleteTestOrders: (numbers: string[]) => call('delete_test_orders', { numbers }),
   customers: () => call('customers', {}),
   customer: (email: string) => call('customer', { email }),
   dashboard: () => call('dashboard', {}),
@@ -74,4 +82,6 @@ export type {
   OrderQuery,
   OrderSummary,
   PaymentStatus,
+  TestOrderDeletion,
+  TestOrdersDeleted,
 };

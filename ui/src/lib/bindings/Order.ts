@@ -16,6 +16,11 @@ status: string, payment_status: PaymentStatus,
  */
 fulfillment_status: string, payment_intent_id: string | null, 
 /**
+ * Placed by the Checkout lab or `flagshop checkout`: kept out of the books (dashboard,
+ * customers) and deletable.
+ */
+test: boolean, 
+/**
  * The card it was paid with, as Stripe reports it (e.g. "visa"), once paid.
  */
 card_brand: string | null, 

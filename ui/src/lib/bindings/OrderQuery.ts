@@ -32,4 +32,8 @@ disputed: boolean,
 /**
  * Only open, paid orders that lack stock they were paid for.
  */
-oversold: boolean, };
+oversold: boolean, 
+/**
+ * Only test orders (`Some(true)`), only real ones (`Some(false)`), or both.
+ */
+test: boolean | null, };

@@ -22,6 +22,10 @@ disputed: boolean,
  */
 oversold: boolean, 
 /**
+ * A test order (the Checkout lab's or `flagshop checkout`'s).
+ */
+test: boolean, 
+/**
  * Units across all lines.
  */
 items: number, 
