@@ -1,13 +1,19 @@
-//! The owner's day with an order, against a real local Stripe emulator: an order bought and
-//! paid through the CLI (the same core, the same Stripe) shows in the order list; the owner
-//! opens it, fulfils it with a tracking number, refunds part of it and sees "Partially
-//! refunded" in the detail and its timeline, is told why it cannot be cancelled now, prints;
-//! then the customer and the dashboard.
+//! The owner's day with an order, against a real local Stripe emulator: a paid order (bought
+//! through the core, as the storefront buys), an oversold one (its 3-D Secure finished after the
+//! last unit went to someone else) and a test order (`flagshop checkout`) show in the order
+//! list; the owner opens the paid one, fulfils it with a tracking number, refunds part of it and
+//! sees "Partially refunded" in the detail and its timeline, is told why it cannot be cancelled
+//! now, prints; then the customer, the dashboard with its oversold card, the oversold order's
+//! panel, and the test order deleted from the list.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 use fantoccini::{Client, Locator};
+use flagshop::checkout::{self, TestCard};
+use flagshop::payments::{ServerKind, StripeClient};
+use flagshop::{Address, CustomerDetails, PaymentStatus, Shop, StockReason};
 use serde_json::Value;
 
 use crate::{Emulator, Scenario, call, click, wait_for};
@@ -27,18 +33,23 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
             ("STRIPE_PUBLISHABLE_KEY", "pk_test_flagshop_e2e"),
         ],
     );
-    let number = buy_with_the_cli(&scenario, &base);
+    let test_order = buy_with_the_cli(&scenario, &base);
+    let (number, oversold) = buy_in_the_store(&scenario, &stripe).await;
     let client = scenario.launch().await;
 
-    // 1. The order list shows the paid, unfulfilled order.
+    // 1. The order list shows the paid, unfulfilled order, the oversold one marked, and the
+    // test order with its badge.
     go(&client, "#/admin/orders").await;
     wait_for(
         &client,
-        "the order in the list",
+        "the orders in the list",
         &format!(
-            "const row = document.querySelector(\"tr[data-number='{number}']\");
-             return !!row && row.textContent.includes('Paid') && row.textContent.includes('Unfulfilled')
-                 && row.textContent.includes('Olena Buyer');"
+            "const row = (n) => document.querySelector(`tr[data-number='${{n}}']`);
+             const paid = row('{number}'), oversold = row('{oversold}'), test = row('{test_order}');
+             return !!paid && paid.textContent.includes('Paid') && paid.textContent.includes('Unfulfilled')
+                 && paid.textContent.includes('Olena Buyer') && !paid.querySelector(\"[data-testid='test-tag']\")
+                 && !!oversold && oversold.textContent.includes('Oversold')
+                 && !!test && test.querySelector(\"[data-testid='test-tag']\")?.textContent === 'Test';"
         ),
     )
     .await;
@@ -182,25 +193,185 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
     )
     .await;
     scenario.shoot("09-customer");
+    go(&client, "#/admin/customers").await;
+    wait_for(
+        &client,
+        "the customers, without the test order's",
+        "return document.querySelectorAll('tr[data-email]').length === 2
+             && !document.querySelector(\"tr[data-email='lab@example.com']\");",
+    )
+    .await;
 
-    // 7. The dashboard: the sale of today, and its chart.
+    // 7. The dashboard: the sale of today, its chart, and the oversold order impossible to miss.
+    // The test order counts nowhere.
     go(&client, "#/admin/dashboard").await;
     wait_for(
         &client,
-        "the dashboard with its chart",
-        "return document.querySelector(\"[data-testid='to-fulfil']\")?.textContent === '0'
+        "the dashboard with its chart and the oversold card",
+        "return document.querySelector(\"[data-testid='to-fulfil']\")?.textContent === '2'
+             && document.querySelector(\"[data-testid='oversold']\")?.textContent === '1'
+             && document.querySelector(\"[data-testid='oversold']\")?.classList.contains('danger')
              && !!document.querySelector('.chart canvas');",
     )
     .await;
     scenario.shoot("10-dashboard");
+
+    // 8. The oversold order, from the dashboard's card: its panel with the two ways out.
+    click(
+        &client,
+        "the oversold card",
+        Locator::XPath("//a[normalize-space()='Oversold orders']"),
+    )
+    .await;
+    click(
+        &client,
+        "the oversold order",
+        Locator::Css(&format!("tr[data-number='{oversold}'] a.row-link")),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the oversold panel",
+        "const panel = document.querySelector(\"[data-testid='oversold-panel']\");
+         return !!panel && panel.textContent.includes('1 unit')
+             && panel.textContent.includes('Restock and keep the order')
+             && panel.textContent.includes('Refund and cancel');",
+    )
+    .await;
+    scenario.shoot("11-oversold");
+
+    // 9. The test order, deleted from the list: refunded at Stripe, its unit back in stock.
+    go(&client, "#/admin/orders").await;
+    click(
+        &client,
+        "the test order's checkbox",
+        Locator::Css(&format!("tr[data-number='{test_order}'] td.pick input")),
+    )
+    .await;
+    press(&client, "Delete test orders…").await;
+    wait_for(
+        &client,
+        "what deleting does",
+        "return document.querySelector(\"[data-testid='delete-test-effect']\")
+            ?.textContent.includes('1 paid order is refunded at Stripe first');",
+    )
+    .await;
+    scenario.shoot("12-delete-test-dialog");
+    press(&client, "Delete test order").await;
+    wait_for(
+        &client,
+        "the test order gone",
+        &format!(
+            "return document.querySelector(\"[data-testid='deleted']\")
+                    ?.textContent.includes('1 test order deleted; 1 unit back in stock')
+                 && !document.querySelector(\"tr[data-number='{test_order}']\")
+                 && !!document.querySelector(\"tr[data-number='{number}']\");"
+        ),
+    )
+    .await;
+    scenario.shoot("13-test-deleted");
     call("quit the app", client.close()).await;
+}
+
+/// Buys as the storefront does (through the core, against the same Stripe server), before the
+/// app opens the shop: a paid order for one Snake Island flag, and an oversold one — a 3-D
+/// Secure payment completed after its reservation lapsed and the last unit went to another
+/// customer. Returns both numbers: (paid, oversold).
+async fn buy_in_the_store(scenario: &Scenario, stripe: &Emulator) -> (String, String) {
+    let dir = scenario.data_dir.path();
+    let shop = Arc::new(Shop::open(dir).expect("open the e2e shop"));
+    let client = StripeClient::new(&stripe.base_url(), SECRET_KEY)
+        .expect("a Stripe client")
+        .speaking(ServerKind::Emulator);
+    assert!(
+        !stripe.today(),
+        "this scenario completes 3-D Secure the emulator's way"
+    );
+    let pay = async |number: &str, card: TestCard| {
+        let method = card
+            .payment_method(&client)
+            .await
+            .expect("a test payment method");
+        checkout::pay(&shop, &client, number, &method)
+            .await
+            .expect("the payment answers")
+    };
+    let olena = customer("olena@example.com", "Olena Buyer");
+    let paid = shop
+        .place_order(&[("UA-SNK-3X5-NYL".into(), 1)], &olena, None)
+        .expect("place the paid order");
+    let paid = pay(&paid.number, TestCard::Visa).await;
+    assert_eq!(paid.payment_status, PaymentStatus::Paid);
+
+    // One unit left of the small polyester flag.
+    let sku = "UA-SNK-2X3-POL";
+    let on_hand = shop.stock_level(sku).expect("its stock").available;
+    shop.adjust_stock(sku, 1 - on_hand, StockReason::Correction, "e2e: one left")
+        .expect("leave one");
+    let late = shop
+        .place_order(
+            &[(sku.into(), 1)],
+            &customer("mykola@example.com", "Mykola Lysenko"),
+            None,
+        )
+        .expect("place the late order");
+    let late = pay(&late.number, TestCard::ThreeDSecure).await;
+    assert_eq!(late.payment_status, PaymentStatus::RequiresAction);
+    // The challenge takes longer than the reservation: it lapses, and the unit is sold.
+    rusqlite::Connection::open(dir.join("shop.db"))
+        .expect("open the shop's file")
+        .execute(
+            "UPDATE stock_reservations SET expires_at = '2000-01-01T00:00:00.000Z'
+             WHERE order_id = ?1",
+            [late.id],
+        )
+        .expect("let the reservation lapse");
+    shop.release_expired_reservations().expect("release it");
+    let other = shop
+        .place_order(&[(sku.into(), 1)], &olena, None)
+        .expect("place the other order");
+    assert_eq!(
+        pay(&other.number, TestCard::Visa).await.payment_status,
+        PaymentStatus::Paid
+    );
+    let intent = late.payment_intent_id.clone().expect("a PaymentIntent");
+    let secret = client
+        .retrieve_payment_intent(&intent)
+        .await
+        .expect("read the intent")
+        .client_secret
+        .expect("a client secret");
+    client
+        .emulator_authenticate_3ds(&intent, &secret, true)
+        .await
+        .expect("the emulator authenticates");
+    let late = checkout::refresh(&shop, &client, &late.number)
+        .await
+        .expect("read the payment back");
+    assert_eq!(late.oversold_units, 1, "{:?}", late.events);
+    (paid.number, late.number)
+}
+
+fn customer(email: &str, name: &str) -> CustomerDetails {
+    CustomerDetails {
+        email: email.into(),
+        name: name.into(),
+        address: Address {
+            line1: "1 Khreshchatyk St".into(),
+            line2: String::new(),
+            city: "Kyiv".into(),
+            postal_code: "01001".into(),
+            country: "UA".into(),
+        },
+    }
 }
 
 const PAYMENT_STATUS: &str =
     "document.querySelector(\"[data-testid='payment-status']\")?.textContent.trim()";
 
 /// Creates the shop (the demo catalogue) and buys one Snake Island flag with the Visa test card
-/// through the CLI, before the app opens the same data dir. Returns the order's number.
+/// through the CLI — a test order — before the app opens the same data dir. Returns the
+/// order's number.
 fn buy_with_the_cli(scenario: &Scenario, stripe: &str) -> String {
     // The CLI is built beside the app (`cargo build --workspace`, or the tests' build).
     let cli = scenario.app.with_file_name("flagshop");
@@ -220,9 +391,9 @@ fn buy_with_the_cli(scenario: &Scenario, stripe: &str) -> String {
             "--sku",
             "UA-SNK-3X5-NYL:1",
             "--email",
-            "olena@example.com",
+            "lab@example.com",
             "--name",
-            "Olena Buyer",
+            "Lab Tester",
             "--country",
             "UA",
             "--card",

@@ -25,6 +25,7 @@ export function order(number: string, over: Partial<Order> = {}): Order {
     payment_status: 'paid',
     fulfillment_status: 'unfulfilled',
     payment_intent_id: `pi_${number}`,
+    test: false,
     card_brand: 'visa',
     card_last4: '4242',
     payment_attempts: 1,
@@ -152,6 +153,7 @@ function summary(o: Order): OrderSummary {
     fulfillment_status: o.fulfillment_status,
     disputed: o.dispute !== null && !o.dispute.closed,
     oversold: o.oversold_units > 0,
+    test: o.test,
     items: o.lines.reduce((n, l) => n + l.quantity, 0),
     created_at: o.created_at,
   };
@@ -177,7 +179,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
     o.events.push({ kind, message, created_at: '2026-11-27T18:00:00.000Z' });
   const customers = (): CustomerSummary[] => {
     const by = new Map<string, CustomerSummary>();
-    for (const o of fake.orders) {
+    for (const o of fake.orders.filter((o) => !o.test)) {
       const c = by.get(o.email) ?? {
         email: o.email,
         name: o.customer_name,
@@ -214,6 +216,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           .filter((o) => !q.placed_to || o.created_at.slice(0, 10) <= q.placed_to)
           .filter((o) => !q.disputed || (o.dispute !== null && !o.dispute.closed))
           .filter((o) => !q.oversold || o.oversold_units > 0)
+          .filter((o) => q.test === null || q.test === undefined || o.test === q.test)
           .filter(
             (o) =>
               !q.to_fulfil ||
@@ -272,6 +275,33 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         event(o, 'oversold_restocked', `${o.lines[0]!.sku}: ${o.oversold_units} received and sold to this order`);
         o.oversold_units = 0;
         return o;
+      }
+      case 'preview_test_order_deletion': {
+        const numbers = args.numbers as string[];
+        const picked = numbers.map(find);
+        const ok = picked.filter((o) => o.test);
+        const paid = ok.filter((o) => SETTLED.includes(o.payment_status) && o.amount_refunded < o.totals.total);
+        return {
+          orders: ok.map((o) => o.number),
+          refunds: paid.length,
+          refund_amount: paid.reduce((n, o) => n + o.totals.total - o.amount_refunded, 0),
+          currency: 'USD',
+          voids: ok.filter((o) => !SETTLED.includes(o.payment_status) && o.status === 'open').length,
+          units_restocked: paid.reduce((n, o) => n + o.lines.reduce((m, l) => m + l.quantity, 0), 0),
+          refused: picked
+            .filter((o) => !o.test)
+            .map((o) => ({ number: o.number, reason: 'is not a test order: only test orders can be deleted' })),
+        };
+      }
+      case 'delete_test_orders': {
+        const numbers = args.numbers as string[];
+        const gone = numbers.map(find).filter((o) => o.test);
+        fake.orders = fake.orders.filter((o) => !gone.includes(o));
+        return {
+          deleted: gone.map((o) => o.number),
+          units_restocked: gone.reduce((n, o) => n + o.lines.reduce((m, l) => m + l.quantity, 0), 0),
+          refused: [],
+        };
       }
       case 'add_order_note': {
         const o = find(args.number);

@@ -171,6 +171,7 @@ function makeOrder(fake: FakeShop, number: string, customer: unknown): Order {
     payment_status: 'pending',
     fulfillment_status: 'unfulfilled',
     payment_intent_id: 'pi_1',
+    test: false,
     card_brand: null,
     card_last4: null,
     payment_attempts: 0,

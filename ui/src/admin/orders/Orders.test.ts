@@ -152,6 +152,57 @@ describe('order list', () => {
     expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { oversold: false } });
   });
 
+  it('marks test orders, filters by kind, and deletes the selected ones after saying what that does', async () => {
+    const fake = installFakeOrders([
+      order('1006', { test: true, email: 'lab@flagshop.test', customer_name: 'Checkout lab' }),
+      order('1005', { test: true, payment_status: 'requires_action', email: 'lab@flagshop.test' }),
+      order('1001'),
+    ]);
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    await screen.findByText('3 orders');
+    const row = (number: string) => screen.getByRole('link', { name: `#${number}` }).closest('tr')!;
+    expect(within(row('1006')).getByText('Test')).toBeInTheDocument();
+    expect(within(row('1001')).queryByText('Test')).not.toBeInTheDocument();
+    // Only test orders can be picked.
+    expect(within(row('1001')).queryByRole('checkbox')).not.toBeInTheDocument();
+
+    await user.selectOptions(screen.getByLabelText('Orders'), 'real');
+    await screen.findByText('1 order');
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { test: false } });
+    await user.selectOptions(screen.getByLabelText('Orders'), 'test');
+    await screen.findByText('2 orders');
+    expect(rows()).toEqual(['1006', '1005']);
+
+    await user.click(screen.getByRole('checkbox', { name: 'Select every test order shown' }));
+    expect(screen.getByTestId('bulk-bar')).toHaveTextContent('2 test orders selected');
+    await user.click(screen.getByRole('button', { name: 'Delete test orders…' }));
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() =>
+      expect(within(dialog).getByTestId('delete-test-effect')).toHaveTextContent(
+        '1 paid order is refunded at Stripe first: $44.00.',
+      ),
+    );
+    expect(within(dialog).getByTestId('delete-test-effect')).toHaveTextContent('1 unpaid payment is voided at Stripe');
+    expect(within(dialog).getByTestId('delete-test-effect')).toHaveTextContent('1 unit goes back in stock');
+    await user.click(within(dialog).getByRole('button', { name: 'Delete 2 test orders' }));
+    expect(await screen.findByTestId('deleted')).toHaveTextContent('2 test orders deleted; 2 units back in stock.');
+    expect(fake.commands('delete_test_orders')).toEqual([{ numbers: ['1006', '1005'] }]);
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('bulk-bar')).not.toBeInTheDocument();
+    await screen.findByText('No orders match');
+  });
+
+  it('shows real orders only when opened from a dashboard card, as the dashboard counts them', async () => {
+    const fake = installFakeOrders([order('1002', { test: true }), order('1001')]);
+    window.location.hash = '#/admin/orders?show=to-fulfil';
+    render(App);
+    await screen.findByText('1 order');
+    expect(screen.getByLabelText('Orders')).toHaveValue('real');
+    expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { test: false, to_fulfil: true } });
+  });
+
   it('opens on the oversold orders from the dashboard card', async () => {
     const fake = installFakeOrders();
     const user = userEvent.setup();
@@ -206,6 +257,7 @@ describe('order list', () => {
         to_fulfil: false,
         disputed: false,
         oversold: false,
+        test: null,
       },
     });
 
@@ -538,6 +590,31 @@ describe('order detail', () => {
     await openOrder('1001');
     expect(screen.queryByTestId('oversold-panel')).not.toBeInTheDocument();
     expect(screen.queryByTestId('oversold-status')).not.toBeInTheDocument();
+  });
+
+  it('marks a test order and deletes it from its page, back to the list', async () => {
+    const fake = installFakeOrders([order('1007', { test: true }), order('1001')]);
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders/1007';
+    render(App);
+    expect(await screen.findByTestId('test-status')).toHaveTextContent('Test order');
+    await user.click(screen.getByRole('button', { name: 'Delete test order' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole('heading')).toHaveTextContent('Delete test order #1007?');
+    await waitFor(() => expect(within(dialog).getByTestId('delete-test-effect')).toHaveTextContent('$44.00'));
+    await user.click(within(dialog).getByRole('button', { name: 'Delete test order' }));
+    await waitFor(() => expect(window.location.hash).toBe('#/admin/orders'));
+    expect(fake.commands('delete_test_orders')).toEqual([{ numbers: ['1007'] }]);
+    await screen.findByText('1 order');
+  });
+
+  it('offers no delete on a real order', async () => {
+    installFakeOrders();
+    window.location.hash = '#/admin/orders/1001';
+    render(App);
+    await screen.findByTestId('payment-status');
+    expect(screen.queryByTestId('test-status')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Delete test order' })).not.toBeInTheDocument();
   });
 
   it('says when the order does not exist', async () => {
