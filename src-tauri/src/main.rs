@@ -42,60 +42,8 @@ fn main() {
     let result = tauri::Builder::default()
         .manage(shop)
         .register_asynchronous_uri_scheme_protocol("media", media::handle)
-        .invoke_handler(tauri::generate_handler![
-            commands::storefront::shop_info,
-            commands::storefront::list_products,
-            commands::storefront::product,
-            commands::storefront::collections,
-            commands::storefront::cart,
-            commands::storefront::add_to_cart,
-            commands::storefront::set_cart_quantity,
-            commands::storefront::remove_from_cart,
-            commands::storefront::restore_cart,
-            commands::checkout::stripe_status,
-            commands::checkout::checkout_quote,
-            commands::checkout::place_order,
-            commands::checkout::pay_order,
-            commands::checkout::refresh_payment,
-            commands::checkout::order,
-            commands::checkout::sync_stripe,
-            commands::checkout::lab_sample_sku,
-            commands::checkout::run_lab_scenario,
-            commands::checkout::finish_lab_scenario,
-            commands::admin::save_product,
-            commands::admin::set_products_status,
-            commands::admin::import_product_image,
-            commands::admin::set_image_alt,
-            commands::admin::reorder_images,
-            commands::admin::remove_image,
-            commands::admin::stock_levels,
-            commands::admin::low_stock,
-            commands::admin::stock_history,
-            commands::admin::adjust_stock,
-            commands::admin::verify_stock,
-            commands::orders::search_orders,
-            commands::orders::fulfil_order,
-            commands::orders::cancel_order,
-            commands::orders::refund_order,
-            commands::orders::add_order_note,
-            commands::orders::restock_oversold,
-            commands::orders::preview_test_order_deletion,
-            commands::orders::delete_test_orders,
-            commands::orders::customers,
-            commands::orders::customer,
-            commands::orders::dashboard,
-            commands::settings::store_settings,
-            commands::settings::save_store_settings,
-            commands::settings::pricing_settings,
-            commands::settings::save_pricing_settings,
-            commands::settings::discount_codes,
-            commands::settings::save_discount_code,
-            commands::settings::end_discount_code,
-            commands::settings::delete_discount_code,
-            commands::settings::stripe_settings,
-            commands::settings::save_stripe_settings,
-            commands::settings::test_stripe_connection,
-        ])
+        // Every #[tauri::command] of src/commands, gathered by build.rs.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))
         .run(context);
     if let Err(e) = result {
         eprintln!("error: the window could not be opened: {e}");
@@ -188,5 +136,17 @@ mod tests {
             Some("https://api.stripe.com")
         );
         assert_eq!(origin("nonsense"), None);
+    }
+
+    /// Writes the TypeScript `Commands` interface that build.rs generated next to ts-rs's
+    /// bindings (`TS_RS_EXPORT_DIR`), as ts-rs's own `export_bindings_*` tests do.
+    #[test]
+    fn export_bindings_commands() {
+        let dir = std::env::var("TS_RS_EXPORT_DIR").expect("TS_RS_EXPORT_DIR (.cargo/config.toml)");
+        std::fs::write(
+            std::path::Path::new(&dir).join("commands.ts"),
+            include_str!(concat!(env!("OUT_DIR"), "/commands.ts")),
+        )
+        .expect("write commands.ts");
     }
 }

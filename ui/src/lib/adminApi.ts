@@ -1,8 +1,6 @@
 // The back office's door to the shell, beside the storefront's (./api): the same error
 // handling, typed with the generated bindings. Listing and reading products use `api`.
-import { invoke } from '@tauri-apps/api/core';
-
-import { toApiError } from './api';
+import { call } from './api';
 import type { LedgerEntry } from './bindings/LedgerEntry';
 import type { Product } from './bindings/Product';
 import type { ProductEdit } from './bindings/ProductEdit';
@@ -11,33 +9,6 @@ import type { StockCheck } from './bindings/StockCheck';
 import type { StockLevel } from './bindings/StockLevel';
 import type { StockReason } from './bindings/StockReason';
 import type { VariantEdit } from './bindings/VariantEdit';
-
-interface AdminCommands {
-  save_product: { args: { handle: string | null; edit: ProductEdit }; result: Product };
-  set_products_status: { args: { handles: string[]; status: ProductStatus }; result: number };
-  set_image_alt: { args: { handle: string; hash: string; alt: string }; result: Product };
-  reorder_images: { args: { handle: string; hashes: string[] }; result: Product };
-  remove_image: { args: { handle: string; hash: string }; result: Product };
-  stock_levels: { args: Record<string, never>; result: StockLevel[] };
-  low_stock: { args: Record<string, never>; result: StockLevel[] };
-  stock_history: { args: { sku: string }; result: LedgerEntry[] };
-  adjust_stock: {
-    args: { sku: string; delta: number; reason: StockReason; note: string };
-    result: LedgerEntry;
-  };
-  verify_stock: { args: Record<string, never>; result: StockCheck };
-}
-
-async function call<C extends keyof AdminCommands>(
-  command: C,
-  args: AdminCommands[C]['args'],
-): Promise<AdminCommands[C]['result']> {
-  try {
-    return await invoke<AdminCommands[C]['result']>(command, args);
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
 
 export const adminApi = {
   saveProduct: (handle: string | null, edit: ProductEdit) => call('save_product', { handle, edit }),
@@ -49,16 +20,12 @@ export const adminApi = {
    */
   async importImage(handle: string, file: File): Promise<Product> {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    try {
-      return await invoke<Product>('import_product_image', bytes, {
-        headers: {
-          'x-handle': encodeURIComponent(handle),
-          'x-file-name': encodeURIComponent(file.name),
-        },
-      });
-    } catch (error) {
-      throw toApiError(error);
-    }
+    return call('import_product_image', bytes, {
+      headers: {
+        'x-handle': encodeURIComponent(handle),
+        'x-file-name': encodeURIComponent(file.name),
+      },
+    });
   },
   setImageAlt: (handle: string, hash: string, alt: string) =>
     call('set_image_alt', { handle, hash, alt }),

@@ -1,10 +1,11 @@
 // The one door to the shell: every backend call goes through here, typed with the bindings
 // generated from the Rust types (./bindings). Components never call `invoke` themselves.
-import { invoke } from '@tauri-apps/api/core';
+import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
 
 import type { Cart } from './bindings/Cart';
 import type { Collection } from './bindings/Collection';
 import type { CommandError } from './bindings/CommandError';
+import type { Commands } from './bindings/commands';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { Product } from './bindings/Product';
 import type { ProductPage } from './bindings/ProductPage';
@@ -56,38 +57,17 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError('internal', message || 'Something went wrong.');
 }
 
-/** The commands the shell offers, with their arguments and results. */
-interface Commands {
-  shop_info: { args: Record<string, never>; result: ShopInfo };
-  list_products: { args: { query: ProductQuery }; result: ProductPage };
-  product: { args: { handle: string }; result: Product };
-  collections: { args: Record<string, never>; result: Collection[] };
-  cart: { args: Record<string, never>; result: Cart };
-  add_to_cart: { args: { sku: string; quantity: number }; result: Cart };
-  set_cart_quantity: { args: { sku: string; quantity: number }; result: Cart };
-  remove_from_cart: { args: { sku: string }; result: Cart };
-  restore_cart: { args: { number: string }; result: Cart };
-  stripe_status: { args: Record<string, never>; result: StripeStatus };
-  checkout_quote: { args: { country: string; discountCode: string | null }; result: Totals };
-  place_order: {
-    args: { customer: CustomerDetails; discountCode: string | null };
-    result: Order;
-  };
-  pay_order: { args: { number: string; paymentMethod: string }; result: PaymentStep };
-  refresh_payment: { args: { number: string }; result: Order };
-  order: { args: { number: string }; result: Order };
-  sync_stripe: { args: Record<string, never>; result: SyncReport };
-  lab_sample_sku: { args: Record<string, never>; result: string };
-  run_lab_scenario: { args: { scenario: LabScenario }; result: LabResult };
-  finish_lab_scenario: { args: { result: LabResult }; result: LabResult };
-}
-
-async function call<C extends keyof Commands>(
+/**
+ * Calls a shell command, typed by the generated `Commands` (./bindings/commands, from the
+ * Rust commands themselves), and turns its failure into an ApiError.
+ */
+export async function call<C extends keyof Commands>(
   command: C,
   args: Commands[C]['args'],
+  options?: InvokeOptions,
 ): Promise<Commands[C]['result']> {
   try {
-    return await invoke<Commands[C]['result']>(command, args);
+    return await invoke<Commands[C]['result']>(command, args, options);
   } catch (error) {
     throw toApiError(error);
   }

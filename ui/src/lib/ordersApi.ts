@@ -1,9 +1,7 @@
 // The back office's orders, customers and dashboard, beside the storefront's door (./api):
 // the same error handling, typed with the generated bindings. Reading one order is the
 // checkout's `order` command.
-import { invoke } from '@tauri-apps/api/core';
-
-import { toApiError } from './api';
+import { call } from './api';
 import type { CustomerDetail } from './bindings/CustomerDetail';
 import type { CustomerSummary } from './bindings/CustomerSummary';
 import type { DailySales } from './bindings/DailySales';
@@ -16,38 +14,6 @@ import type { OrderSummary } from './bindings/OrderSummary';
 import type { PaymentStatus } from './bindings/PaymentStatus';
 import type { TestOrderDeletion } from './bindings/TestOrderDeletion';
 import type { TestOrdersDeleted } from './bindings/TestOrdersDeleted';
-
-interface OrderCommands {
-  search_orders: { args: { query: OrderQuery }; result: OrderSummary[] };
-  order: { args: { number: string }; result: Order };
-  fulfil_order: {
-    args: { number: string; carrier: string | null; tracking: string };
-    result: Order;
-  };
-  cancel_order: { args: { number: string }; result: Order };
-  refund_order: {
-    args: { number: string; amount: number | null; restock: boolean };
-    result: Order;
-  };
-  add_order_note: { args: { number: string; text: string }; result: Order };
-  restock_oversold: { args: { number: string }; result: Order };
-  preview_test_order_deletion: { args: { numbers: string[] }; result: TestOrderDeletion };
-  delete_test_orders: { args: { numbers: string[] }; result: TestOrdersDeleted };
-  customers: { args: Record<string, never>; result: CustomerSummary[] };
-  customer: { args: { email: string }; result: CustomerDetail };
-  dashboard: { args: Record<string, never>; result: Dashboard };
-}
-
-async function call<C extends keyof OrderCommands>(
-  command: C,
-  args: OrderCommands[C]['args'],
-): Promise<OrderCommands[C]['result']> {
-  try {
-    return await invoke<OrderCommands[C]['result']>(command, args);
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
 
 export const ordersApi = {
   searchOrders: (query: OrderQuery) => call('search_orders', { query }),

@@ -1,9 +1,7 @@
 // The Settings screen's door to the shell, beside the storefront's (./api) and the back
 // office's (./adminApi): the same error handling, typed with the generated bindings. Stripe
 // secrets only travel in (StripeConfigUpdate); what comes back is a StripeStatus, masked.
-import { invoke } from '@tauri-apps/api/core';
-
-import { toApiError } from './api';
+import { call } from './api';
 import type { ConfigSource } from './bindings/ConfigSource';
 import type { DiscountCodeForm } from './bindings/DiscountCodeForm';
 import type { DiscountCodeInfo } from './bindings/DiscountCodeInfo';
@@ -14,31 +12,6 @@ import type { StoreSettings } from './bindings/StoreSettings';
 import type { StoreSettingsUpdate } from './bindings/StoreSettingsUpdate';
 import type { StripeConfigUpdate } from './bindings/StripeConfigUpdate';
 import type { StripeStatus } from './bindings/StripeStatus';
-
-interface SettingsCommands {
-  store_settings: { args: Record<string, never>; result: StoreSettings };
-  save_store_settings: { args: { update: StoreSettingsUpdate }; result: StoreSettings };
-  pricing_settings: { args: Record<string, never>; result: PricingForm };
-  save_pricing_settings: { args: { form: PricingForm }; result: PricingForm };
-  discount_codes: { args: Record<string, never>; result: DiscountCodeInfo[] };
-  save_discount_code: { args: { form: DiscountCodeForm; new: boolean }; result: DiscountCodeInfo[] };
-  end_discount_code: { args: { code: string }; result: DiscountCodeInfo[] };
-  delete_discount_code: { args: { code: string }; result: DiscountCodeInfo[] };
-  stripe_settings: { args: Record<string, never>; result: StripeStatus };
-  save_stripe_settings: { args: { update: StripeConfigUpdate }; result: StripeStatus };
-  test_stripe_connection: { args: Record<string, never>; result: string };
-}
-
-async function call<C extends keyof SettingsCommands>(
-  command: C,
-  args: SettingsCommands[C]['args'],
-): Promise<SettingsCommands[C]['result']> {
-  try {
-    return await invoke<SettingsCommands[C]['result']>(command, args);
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
 
 export const settingsApi = {
   store: () => call('store_settings', {}),
