@@ -274,16 +274,22 @@ pub(crate) fn record_movement(
     // A sale consumes its own reservation, which the caller releases in the same transaction;
     // every other removal must leave the reserved units in place.
     let available = on_hand - reserved;
-    if delta < 0 && -delta > available {
+    // Checked: release builds wrap on overflow, and a wrapped count would reach the database.
+    if delta < 0 && available.checked_add(delta).is_none_or(|left| left < 0) {
         return Err(Error::NotEnoughStock {
             sku,
-            remove: -delta,
+            remove: delta.saturating_neg(),
             on_hand,
             reserved,
             available,
         });
     }
-    let balance_after = on_hand + delta;
+    let balance_after = on_hand.checked_add(delta).ok_or_else(|| {
+        Error::invalid(format!(
+            "{sku} cannot hold {delta} more units: it has {on_hand} on hand, and stock counts stop at {}",
+            i64::MAX
+        ))
+    })?;
     tx.prepare_cached(
         "UPDATE variants SET on_hand = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ?1",

@@ -1057,7 +1057,15 @@ fn merge_lines(lines: &[(String, i64)]) -> Result<Vec<(String, i64)>, Error> {
             )));
         }
         match merged.iter_mut().find(|(s, _)| s == sku) {
-            Some((_, q)) => *q += quantity,
+            Some((_, q)) => {
+                // Checked: release builds wrap, and a wrapped quantity would look negative.
+                *q = q.checked_add(*quantity).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "quantity of \"{sku}\" is too large: {q} and {quantity} together are more \
+                         than any order can hold"
+                    ))
+                })?
+            }
             None => merged.push((sku.clone(), *quantity)),
         }
     }
@@ -1065,23 +1073,7 @@ fn merge_lines(lines: &[(String, i64)]) -> Result<Vec<(String, i64)>, Error> {
 }
 
 fn validate_customer(c: &CustomerDetails) -> Result<CustomerDetails, Error> {
-    let email = c.email.trim().to_owned();
-    let valid_email = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.contains(char::is_whitespace)
-                && !domain.contains('@')
-        }
-        None => false,
-    };
-    if !valid_email {
-        return Err(Error::invalid(format!(
-            "\"{email}\" is not an email address"
-        )));
-    }
+    let email = crate::customers::email_address(&c.email)?;
     let field = |value: &str, name: &str| {
         let value = value.trim();
         if value.is_empty() {

@@ -196,6 +196,75 @@ fn overdrawing_stock_is_refused_with_the_numbers() {
             on_hand + 1
         )
     );
+
+    // Counts that would overflow are refused by name, not wrapped into the database.
+    let out = flagshop(
+        dir.path(),
+        &[
+            "stock",
+            "adjust",
+            sku,
+            &i64::MAX.to_string(),
+            "--reason",
+            "received",
+        ],
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {sku} cannot hold {} more units: it has {on_hand} on hand, and stock counts \
+             stop at {}\n",
+            i64::MAX,
+            i64::MAX
+        )
+    );
+    let out = flagshop(
+        dir.path(),
+        &[
+            "stock",
+            "adjust",
+            sku,
+            &i64::MIN.to_string(),
+            "--reason",
+            "lost",
+        ],
+    );
+    assert!(
+        stderr(&out).starts_with(&format!("error: cannot remove {} of \"{sku}\"", i64::MAX)),
+        "{}",
+        stderr(&out)
+    );
+    let product = json(&flagshop(
+        dir.path(),
+        &["products", "show", "ukraine-snake-island-flag", "--json"],
+    ));
+    assert_eq!(product["variants"][0]["on_hand"], on_hand, "nothing moved");
+}
+
+/// `flagshop products list --json | head -1`: the reader goes away, the CLI ends as Unix tools
+/// do — by SIGPIPE, saying nothing — instead of panicking with a backtrace.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_cli_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    assert!(flagshop(dir.path(), &["init"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["products", "list", "--json"])
+        .env_remove("FLAGSHOP_DATA_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before anything is read, as `head` does once it has its line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stderr(&out), "", "nothing said on a closed pipe");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
 }
 
 #[test]

@@ -74,6 +74,23 @@ fn lines_of_the_same_variant_are_summed_and_a_short_line_writes_nothing() {
 }
 
 #[test]
+fn quantities_that_would_overflow_are_refused_by_name() {
+    let (_dir, shop) = shop();
+    let err = shop
+        .place_order(&lines(&[("PL", i64::MAX - 1), ("PL", 2)]), &buyer(), None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "quantity of \"PL\" is too large: {} and 2 together are more than any order can hold",
+            i64::MAX - 1
+        )
+    );
+    assert!(shop.orders().unwrap().is_empty());
+    assert_eq!(available(&shop, "PL"), (5, 0, 5));
+}
+
+#[test]
 fn payment_turns_the_reservation_into_a_sale_once() {
     let (_dir, shop) = shop();
     let order = shop
@@ -333,6 +350,14 @@ fn bad_customer_details_are_named() {
         (
             |c| c.email = "a@b".into(),
             "\"a@b\" is not an email address",
+        ),
+        (
+            |c| c.email = "<script>@x.com".into(),
+            "\"<script>@x.com\" is not an email address",
+        ),
+        (
+            |c| c.email = "a@-.x".into(),
+            "\"a@-.x\" is not an email address",
         ),
         (|c| c.name = " ".into(), "name is empty"),
         (|c| c.address.city = "".into(), "city is empty"),

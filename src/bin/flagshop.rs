@@ -336,6 +336,7 @@ enum DemoCommand {
 }
 
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -350,6 +351,18 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `flagshop products list | head -1`: when the reader goes away, stop as every Unix tool does
+/// (killed by SIGPIPE, nothing printed) instead of panicking on the failed write. Rust ignores
+/// SIGPIPE by default so that writes fail with an error; a CLI wants the signal back.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; restoring a signal's
+    // default disposition has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
