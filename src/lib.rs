@@ -21,6 +21,7 @@ pub mod payments;
 mod pricing;
 mod refunds;
 mod reports;
+pub mod reservations;
 mod settings;
 mod shop;
 pub mod test_orders;

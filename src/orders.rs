@@ -482,32 +482,6 @@ impl Shop {
         ids.into_iter().map(|id| load_order(&conn, id)).collect()
     }
 
-    /// Releases reservations whose time ran out (they already stopped counting against stock;
-    /// this records it on the order). Returns how many orders were affected.
-    pub fn release_expired_reservations(&self) -> Result<usize, Error> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let orders: Vec<i64> = tx
-            .prepare(
-                "SELECT DISTINCT order_id FROM stock_reservations
-                 WHERE released_at IS NULL AND order_id IS NOT NULL
-                   AND expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            )?
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
-        for &order in &orders {
-            release_reservations(&tx, order)?;
-            add_event(
-                &tx,
-                order,
-                "reservation_expired",
-                "Reserved stock released: the order was not paid in time",
-            )?;
-        }
-        tx.commit()?;
-        Ok(orders.len())
-    }
-
     /// Records the PaymentIntent created for an order (one per order, reused on every retry).
     ///
     /// Refused with [`Error::Forbidden`] when the order was cancelled meanwhile (the owner

@@ -38,6 +38,11 @@ fn main() {
     }
     catch_up_with_stripe(&shop);
     listen_for_webhooks(&shop);
+    // Abandoned checkouts give their stock back, and their timeline says so.
+    tauri::async_runtime::spawn(flagshop::reservations::sweep_every(
+        Arc::clone(&shop),
+        flagshop::reservations::SWEEP_PERIOD,
+    ));
 
     let result = tauri::Builder::default()
         .manage(shop)

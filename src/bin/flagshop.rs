@@ -354,6 +354,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// The commands that sell, restock, pay or change orders: they sweep expired reservations
+/// first. Reads never do (they must not need the write lock).
+fn moves_stock_or_orders(command: &Command) -> bool {
+    match command {
+        Command::Checkout { .. }
+        | Command::Stock(StockCommand::Adjust { .. })
+        | Command::Stripe(StripeCommand::Sync { .. } | StripeCommand::Listen { .. }) => true,
+        Command::Orders(orders) => !matches!(
+            orders,
+            OrdersCommand::List { .. } | OrdersCommand::Show { .. }
+        ),
+        _ => false,
+    }
+}
+
 /// `flagshop products list | head -1`: when the reader goes away, stop as every Unix tool does
 /// (killed by SIGPIPE, nothing printed) instead of panicking on the failed write. Rust ignores
 /// SIGPIPE by default so that writes fail with an error; a CLI wants the signal back.
@@ -381,6 +396,10 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
         Command::Init { blank: true } => Shop::open_blank(&data_dir)?,
         _ => Shop::open(&data_dir)?,
     };
+    if moves_stock_or_orders(&cli.command) {
+        // Abandoned checkouts give their stock back before anything counts it.
+        shop.release_expired_reservations()?;
+    }
     match cli.command {
         Command::Init { .. } => {
             let count = all_products(&shop, ProductQuery::default())?.len();
@@ -626,6 +645,11 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                         flagshop::Error::Invalid(format!("cannot listen on 127.0.0.1:{port}: {e}"))
                     })?;
                 println!("Listening for Stripe webhooks on http://127.0.0.1:{port}/");
+                // Running for as long as the app would: sweep on the app's timer too.
+                tokio::spawn(flagshop::reservations::sweep_every(
+                    std::sync::Arc::clone(&shop),
+                    flagshop::reservations::SWEEP_PERIOD,
+                ));
                 flagshop::webhooks::serve(listener, shop, client, secret).await;
                 Ok::<_, flagshop::Error>(())
             })?;
