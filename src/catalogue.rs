@@ -298,7 +298,7 @@ const MAX_PAGE: u32 = 500;
 impl Shop {
     /// The currency all of this shop's prices are in.
     pub fn currency(&self) -> Result<Currency, Error> {
-        shop_currency(&self.conn())
+        shop_currency(&*self.read()?)
     }
 
     /// Creates a product with its options and variants in one transaction. Each variant's
@@ -313,7 +313,7 @@ impl Shop {
 
     /// The product with this handle, with variants, images and collections.
     pub fn product(&self, handle: &str) -> Result<Product, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let id = product_id(&conn, handle)?;
         load_product(&conn, id)
     }
@@ -534,7 +534,7 @@ impl Shop {
     }
 
     pub fn collections(&self) -> Result<Vec<Collection>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT c.handle, c.title, c.description,
                     (SELECT count(*) FROM collection_products cp
@@ -623,7 +623,7 @@ impl Shop {
                 "p.title COLLATE NOCASE, p.id"
             },
         );
-        let conn = self.conn();
+        let conn = self.read()?;
         let filter_params = params![
             search,
             query.status.map(ProductStatus::as_str),
@@ -1086,7 +1086,7 @@ fn variant_unique_violation(e: rusqlite::Error, sku: &str, options: &[String]) -
             "options",
             format!("variant \"{sku}\" repeats the options {options:?} of another variant"),
         ),
-        _ => Error::Database(e),
+        _ => e.into(),
     }
 }
 
@@ -1337,7 +1337,7 @@ fn unique_violation(e: rusqlite::Error, domain: impl FnOnce() -> Error) -> Error
         {
             domain()
         }
-        _ => Error::Database(e),
+        _ => e.into(),
     }
 }
 

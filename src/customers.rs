@@ -55,7 +55,7 @@ static CUSTOMER_SELECT: LazyLock<String> = LazyLock::new(|| {
 impl Shop {
     /// Every customer, the one who ordered last first.
     pub fn customers(&self) -> Result<Vec<CustomerSummary>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let currency = shop_currency(&conn)?;
         let mut stmt = conn.prepare_cached(&format!(
             "{} GROUP BY c.id ORDER BY max(o.created_at) DESC, c.id DESC",
@@ -68,7 +68,7 @@ impl Shop {
     /// The customer with this email (in any case) and their orders, newest first. Fails with
     /// [`Error::UnknownCustomer`] when nobody ordered with it.
     pub fn customer(&self, email: &str) -> Result<CustomerDetail, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let customer = find_customer(&conn, email.trim())?
             .ok_or_else(|| Error::UnknownCustomer(email.trim().to_owned()))?;
         let mut stmt = conn.prepare_cached(&format!(

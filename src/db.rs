@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
 use crate::Error;
@@ -51,11 +51,33 @@ pub(crate) fn open(path: &Path) -> Result<Connection, Error> {
             supported,
         });
     }
-    // WAL lets the storefront read while the back office writes. Set after the version check so
-    // that a database from a newer version is left exactly as it was.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // WAL lets readers go on while another connection writes. Set after the version check so
+    // that a database from a newer version is left exactly as it was, and only when not set
+    // yet: opening a shop that is up to date writes nothing and needs no write lock, so it
+    // works while another process holds a long write.
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    MIGRATIONS.to_latest(&mut conn)?;
+    if found < supported {
+        MIGRATIONS.to_latest(&mut conn)?;
+    }
+    Ok(conn)
+}
+
+/// A read-only connection to the database at `path`, which [`open`] already brought up to date:
+/// in WAL mode it reads the last committed state while another connection writes.
+pub(crate) fn open_reader(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| Error::OpenDatabase {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 

@@ -86,10 +86,27 @@ pub enum Error {
     Payment(#[from] crate::payments::PaymentError),
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// Another connection held the write lock for longer than the busy timeout.
+    #[error(
+        "the shop is busy: another Flagshop program (the app, or a flagshop command) is writing \
+         to it; try again when it has finished"
+    )]
+    Busy,
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Error::Busy
+            }
+            _ => Error::Database(e),
+        }
+    }
 }
 
 impl Error {

@@ -134,7 +134,7 @@ impl Shop {
     /// differs (something wrote to the database around the ledger). Changes nothing: the owner
     /// decides how to correct it.
     pub fn verify_stock(&self) -> Result<StockCheck, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let variants_checked =
             conn.query_row("SELECT count(*) FROM variants", [], |row| row.get(0))?;
         let mismatches = conn
@@ -194,7 +194,7 @@ impl Shop {
 
     /// The ledger of `sku`, newest first.
     pub fn stock_history(&self, sku: &str) -> Result<Vec<LedgerEntry>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let id = variant_id(&conn, sku)?;
         let mut stmt = conn.prepare_cached(&format!(
             "{LEDGER_SELECT} WHERE l.variant_id = ?1 ORDER BY l.id DESC"
@@ -204,7 +204,7 @@ impl Shop {
     }
 
     pub fn stock_level(&self, sku: &str) -> Result<StockLevel, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&format!("{LEVEL_SELECT} WHERE v.sku = ?1"))?;
         stmt.query_row([sku], level_from_row)
             .optional()?
@@ -213,7 +213,7 @@ impl Shop {
 
     /// Every variant's stock, by product title and then in the product's own order.
     pub fn stock_levels(&self) -> Result<Vec<StockLevel>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&format!(
             "{LEVEL_SELECT} ORDER BY p.title COLLATE NOCASE, p.id, v.position, v.id"
         ))?;
@@ -224,7 +224,7 @@ impl Shop {
     /// Variants of products on sale (active) whose available stock is at or below their
     /// threshold, emptiest first.
     pub fn low_stock(&self) -> Result<Vec<StockLevel>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&format!(
             "{LEVEL_SELECT}
              WHERE p.status = 'active' AND s.available <= v.low_stock_threshold

@@ -394,7 +394,7 @@ impl Shop {
 
     /// The order with this number, with its lines and timeline.
     pub fn order(&self, number: &str) -> Result<Order, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let id = order_id(&conn, number)?;
         load_order(&conn, id)
     }
@@ -402,7 +402,7 @@ impl Shop {
     /// The orders matching `query`, newest first, as list rows. Fails with [`Error::Invalid`]
     /// for a fulfilment status or a day that is not well formed.
     pub fn search_orders(&self, query: &OrderQuery) -> Result<Vec<OrderSummary>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let day = |day: &Option<String>, name: &str| -> Result<Option<String>, Error> {
             day.as_deref()
                 .map(str::trim)
@@ -474,7 +474,7 @@ impl Shop {
 
     /// Orders, newest first.
     pub fn orders(&self) -> Result<Vec<Order>, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let ids: Vec<i64> = conn
             .prepare_cached("SELECT id FROM orders WHERE deleted_at IS NULL ORDER BY id DESC")?
             .query_map([], |row| row.get(0))?

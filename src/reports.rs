@@ -58,7 +58,7 @@ impl Shop {
     pub fn dashboard(&self) -> Result<Dashboard, Error> {
         // Counted first: it takes the connection itself.
         let low_stock_variants = self.low_stock()?.len() as i64;
-        let conn = self.conn();
+        let conn = self.read()?;
         let currency = shop_currency(&conn)?;
         // One "today" for every figure, even if midnight passes while they are read.
         let today: String = conn.query_row("SELECT date('now')", [], |row| row.get(0))?;

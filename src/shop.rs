@@ -12,13 +12,46 @@ use crate::{Currency, Error, db, demo};
 /// File name of the database inside the data directory.
 const DATABASE_FILE: &str = "shop.db";
 
-/// One open shop. Cheap to share behind an `Arc`; methods take `&self` and serialise their use
-/// of the connection.
+/// One open shop. Cheap to share behind an `Arc`; methods take `&self`. Writes take turns on
+/// one connection; reads (browsing, lists, reports) use read-only connections of their own, so
+/// they never wait behind a long write such as an import or a bulk job.
 pub struct Shop {
     data_dir: PathBuf,
     /// The database file's absolute path, as found when it was opened.
     database: PathBuf,
     conn: Mutex<Connection>,
+    /// Idle read-only connections, opened when first needed.
+    readers: Mutex<Vec<Connection>>,
+}
+
+/// How many idle read connections a shop keeps; more may be open at a busy moment.
+const IDLE_READERS: usize = 4;
+
+/// A read-only connection borrowed from the shop; it goes back to the idle ones when dropped.
+pub(crate) struct Reader<'a> {
+    conn: Option<Connection>,
+    idle: &'a Mutex<Vec<Connection>>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("a reader holds its connection until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_READERS
+            && let Some(conn) = self.conn.take()
+        {
+            idle.push(conn);
+        }
+    }
 }
 
 /// What the storefront shows of the shop itself.
@@ -67,6 +100,7 @@ impl Shop {
             data_dir,
             database,
             conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
         })
     }
 
@@ -123,6 +157,15 @@ impl Shop {
     /// the settings, so a shop whose owner deleted every product stays empty.
     fn seed_demo_once(&self) -> Result<(), Error> {
         let mut conn = self.conn();
+        // Read first: a shop opened before needs no write lock to open again.
+        let seeded: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_seeded')",
+            [],
+            |row| row.get(0),
+        )?;
+        if seeded {
+            return Ok(());
+        }
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let seeded: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_seeded')
@@ -142,6 +185,20 @@ impl Shop {
         Ok(())
     }
 
+    /// A read-only connection, for one read: it sees what was committed, and waits for no
+    /// writer.
+    pub(crate) fn read(&self) -> Result<Reader<'_>, Error> {
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => db::open_reader(&self.database)?,
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            idle: &self.readers,
+        })
+    }
+
     /// The connection, for one operation. A panic while it was held poisons the mutex, but any
     /// transaction it had open was rolled back when dropped, so the connection is still sound.
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -159,4 +216,41 @@ pub(crate) fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(
     )?
     .execute([key, value])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ProductQuery;
+
+    /// A long write (an import, a bulk job) holds the write connection: browsing, the order
+    /// list and the dashboard still answer, from connections of their own.
+    #[test]
+    fn reads_do_not_wait_behind_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let shop = Arc::new(Shop::open(dir.path()).unwrap());
+        let writing = shop.conn();
+        writing.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let (done, answered) = mpsc::channel();
+        let reader = Arc::clone(&shop);
+        std::thread::spawn(move || {
+            let products = reader
+                .list_products(&ProductQuery::default())
+                .map(|p| p.total);
+            let orders = reader.search_orders(&Default::default()).map(|o| o.len());
+            let dashboard = reader.dashboard().map(|d| d.orders_to_fulfil);
+            done.send((products, orders, dashboard)).unwrap();
+        });
+        let (products, orders, dashboard) = answered
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the reads answered while the write connection was held");
+        assert_eq!(products.unwrap(), Some(46));
+        assert_eq!(orders.unwrap(), 0);
+        assert_eq!(dashboard.unwrap(), 0);
+        writing.execute_batch("ROLLBACK").unwrap();
+    }
 }

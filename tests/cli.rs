@@ -267,6 +267,49 @@ fn a_closed_pipe_ends_the_cli_quietly() {
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
 }
 
+/// Another process (the app importing, say) holds the write lock: reading the shop goes on
+/// at once, and a write gives up after the busy timeout saying who is in the way.
+#[test]
+fn reads_do_not_wait_behind_another_process_write_and_a_write_says_it_is_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(flagshop(dir.path(), &["init"]).status.success());
+    let writer = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
+    writer
+        .execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO settings (key, value) VALUES ('held', 'by another process');",
+        )
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let out = flagshop(dir.path(), &["products", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out).as_array().unwrap().len(), 46);
+    let out = flagshop(dir.path(), &["orders", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Well under the 5 s busy timeout a lock wait would have taken.
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+
+    let out = flagshop(
+        dir.path(),
+        &[
+            "stock",
+            "adjust",
+            "UA-SNK-3X5-NYL",
+            "1",
+            "--reason",
+            "received",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: the shop is busy: another Flagshop program (the app, or a flagshop command) is \
+         writing to it; try again when it has finished\n"
+    );
+    writer.execute_batch("ROLLBACK").unwrap();
+}
+
 #[test]
 fn data_dir_comes_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
