@@ -630,5 +630,5 @@ pub(crate) async fn blocking<T: Send + 'static>(
     let shop = Arc::clone(shop);
     tokio::task::spawn_blocking(move || work(&shop))
         .await
-        .map_err(|e| Error::invalid(format!("a database task failed: {e}")))?
+        .map_err(|e| Error::internal(format!("a database task failed: {e}")))?
 }

@@ -143,7 +143,7 @@ impl Shop {
 
 fn parse() -> Result<DemoCatalogue, Error> {
     serde_json::from_str(CATALOGUE_JSON)
-        .map_err(|e| Error::invalid(format!("the embedded demo catalogue is malformed: {e}")))
+        .map_err(|e| Error::internal(format!("the embedded demo catalogue is malformed: {e}")))
 }
 
 fn new_product(p: &DemoProduct, currency: Currency) -> Result<NewProduct, Error> {
@@ -174,7 +174,7 @@ fn store_images(
         .iter()
         .map(|image| {
             let file = IMAGES.get_file(&image.file).ok_or_else(|| {
-                Error::invalid(format!("the demo image {} is missing", image.file))
+                Error::internal(format!("the demo image {} is missing", image.file))
             })?;
             let stored = media::store_bytes(data_dir, &image.file, file.contents())?;
             Ok((stored, image.alt.clone()))

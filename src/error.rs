@@ -86,6 +86,10 @@ pub enum Error {
     Payment(#[from] crate::payments::PaymentError),
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// A failure that is not the user's input: a broken installation, stored data that does
+    /// not read back, a task or a socket that failed. Shown as something to report, not to fix.
+    #[error("{0}")]
+    Internal(String),
     /// Another connection held the write lock for longer than the busy timeout.
     #[error(
         "the shop is busy: another Flagshop program (the app, or a flagshop command) is writing \
@@ -110,6 +114,10 @@ impl From<rusqlite::Error> for Error {
 }
 
 impl Error {
+    pub(crate) fn internal(message: impl Into<String>) -> Error {
+        Error::Internal(message.into())
+    }
+
     pub(crate) fn invalid(message: impl Into<String>) -> Error {
         Error::Invalid(message.into())
     }

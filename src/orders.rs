@@ -659,7 +659,7 @@ impl Shop {
             .optional()?;
         match saved {
             Some(time) => time.parse().map(Some).map_err(|_| {
-                Error::invalid(format!(
+                Error::internal(format!(
                     "the setting {EVENTS_SYNCED_UNTIL} is not a time: {time}"
                 ))
             }),
@@ -1014,8 +1014,9 @@ fn pricing_rules(conn: &Connection) -> Result<PricingRules, Error> {
         )
         .optional()?;
     match json {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| Error::invalid(format!("the stored pricing settings are malformed: {e}"))),
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::internal(format!("the stored pricing settings are malformed: {e}"))
+        }),
         None => Ok(PricingRules::default()),
     }
 }

@@ -514,7 +514,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 run.failed
             );
             if run.failed > 0 {
-                return Err(flagshop::Error::Invalid(format!(
+                return Err(flagshop::Error::Internal(format!(
                     "{} thumbnail(s) could not be made; see the log",
                     run.failed
                 )));
@@ -642,7 +642,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
                 let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
                     .await
                     .map_err(|e| {
-                        flagshop::Error::Invalid(format!("cannot listen on 127.0.0.1:{port}: {e}"))
+                        flagshop::Error::Internal(format!("cannot listen on 127.0.0.1:{port}: {e}"))
                     })?;
                 println!("Listening for Stripe webhooks on http://127.0.0.1:{port}/");
                 // Running for as long as the app would: sweep on the app's timer too.
@@ -989,7 +989,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, flagshop::Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| flagshop::Error::Invalid(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| flagshop::Error::Internal(format!("cannot start the async runtime: {e}")))
 }
 
 /// `SKU` or `SKU:QTY`.

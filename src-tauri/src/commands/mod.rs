@@ -45,6 +45,8 @@ pub enum ErrorCode {
     Forbidden,
     /// Stripe refused, or could not be reached: the message says what to do.
     Payment,
+    /// Another program is writing to the shop: try again in a moment.
+    Busy,
     /// Anything the shopper cannot act on: the database, the disk, a bug.
     Internal,
 }
@@ -67,11 +69,23 @@ impl From<flagshop::Error> for CommandError {
             | E::InvalidField { .. }
             | E::DuplicateSku(_)
             | E::DuplicateHandle(_)
-            | E::Media(_)
             | E::Money(_) => ErrorCode::Invalid,
+            // A file that cannot be read or written is the machine's trouble, not the owner's
+            // choice of image.
+            E::Media(flagshop::MediaError::Read { .. } | flagshop::MediaError::Write { .. }) => {
+                ErrorCode::Internal
+            }
+            E::Media(_) => ErrorCode::Invalid,
             E::Forbidden { .. } => ErrorCode::Forbidden,
             E::Payment(_) => ErrorCode::Payment,
-            _ => ErrorCode::Internal,
+            E::Busy => ErrorCode::Busy,
+            // Every variant by name: a new one must be placed here before it compiles.
+            E::Internal(_)
+            | E::DataDir { .. }
+            | E::OpenDatabase { .. }
+            | E::DatabaseTooNew { .. }
+            | E::Database(_)
+            | E::Migration(_) => ErrorCode::Internal,
         };
         if code == ErrorCode::Internal {
             tracing::error!(error = %e, "command failed");
@@ -159,6 +173,40 @@ mod tests {
         assert_eq!(
             (&json["field"], &json["variant"]),
             (&Value::Null, &Value::Null)
+        );
+    }
+
+    /// What went wrong in the program is not shown as the user's mistake.
+    #[test]
+    fn failures_that_are_not_bad_input_are_internal_or_busy() {
+        let corrupt = tempfile::tempdir().unwrap();
+        let shop = Shop::open_blank(corrupt.path()).unwrap();
+        shop.set_setting("pricing", "{not json").unwrap();
+        let e = CommandError::from(shop.pricing_rules().unwrap_err());
+        assert_eq!(e.code, ErrorCode::Internal);
+        assert!(
+            e.message.contains("stored pricing settings are malformed"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            CommandError::from(flagshop::Error::Busy).code,
+            ErrorCode::Busy
+        );
+        let unreadable = flagshop::MediaError::Read {
+            file: "flag.png".into(),
+            source: std::io::Error::other("disk gone"),
+        };
+        assert_eq!(
+            CommandError::from(flagshop::Error::Media(unreadable)).code,
+            ErrorCode::Internal
+        );
+        let not_an_image = flagshop::MediaError::NotAnImage {
+            file: "notes.txt".into(),
+        };
+        assert_eq!(
+            CommandError::from(flagshop::Error::Media(not_an_image)).code,
+            ErrorCode::Invalid
         );
     }
 }

@@ -3,4 +3,4 @@
 /**
  * The kinds of failure the UI tells apart.
  */
-export type ErrorCode = "unknown_product" | "unknown_sku" | "unknown_collection" | "not_for_sale" | "quantity_unavailable" | "unknown_image" | "unknown_order" | "unknown_customer" | "invalid" | "forbidden" | "payment" | "internal";
+export type ErrorCode = "unknown_product" | "unknown_sku" | "unknown_collection" | "not_for_sale" | "quantity_unavailable" | "unknown_image" | "unknown_order" | "unknown_customer" | "invalid" | "forbidden" | "payment" | "busy" | "internal";
