@@ -26,6 +26,7 @@ test:
 	.venv/localstripe/bin/python scripts/check_stripe_today.py
 	FLAGSHOP_STRIPE_MODE=today cargo test -p flagshop $(STRIPE_SUITES)
 	scripts/check-bindings.sh
+	scripts/check-ui-rules.sh
 	npm --prefix ui run check
 	npm --prefix ui test
 	timeout 900 cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1

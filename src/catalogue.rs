@@ -101,6 +101,8 @@ pub struct Variant {
     /// Units that can still be sold: on hand minus reserved.
     pub available: i64,
     pub low_stock_threshold: i64,
+    /// Available at or below its threshold ("Only 2 left").
+    pub low: bool,
 }
 
 impl Variant {
@@ -1190,6 +1192,7 @@ fn variant_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Variant, Error>> {
         reserved: row.get(11)?,
         available: row.get(12)?,
         low_stock_threshold: row.get(13)?,
+        low: row.get::<_, i64>(12)? <= row.get::<_, i64>(13)?,
     }))
 }
 

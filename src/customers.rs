@@ -25,6 +25,8 @@ pub struct CustomerSummary {
     pub orders_count: i64,
     /// What they paid, minus what was refunded, in minor units of `currency`.
     pub lifetime_spend: i64,
+    /// `lifetime_spend` per order they paid for (rounded), 0 if they paid for none.
+    pub average_order: i64,
     #[ts(type = "string")]
     pub currency: Currency,
     /// When they last ordered (ISO-8601 UTC), if they ever did.
@@ -47,7 +49,9 @@ static CUSTOMER_SELECT: LazyLock<String> = LazyLock::new(|| {
         "SELECT c.email, c.name, count(o.id),
             coalesce(sum(CASE WHEN o.payment_status IN ('paid', 'partially_refunded', 'refunded')
                               THEN o.total - o.amount_refunded END), 0),
-            max(o.created_at)
+            max(o.created_at),
+            count(CASE WHEN o.payment_status IN ('paid', 'partially_refunded', 'refunded')
+                       THEN 1 END)
         FROM customers c JOIN orders o ON o.customer_id = c.id AND {IN_THE_BOOKS}"
     )
 });
@@ -137,6 +141,15 @@ fn customer_from_row(row: &Row<'_>, currency: Currency) -> rusqlite::Result<Cust
         name: row.get(1)?,
         orders_count: row.get(2)?,
         lifetime_spend: row.get(3)?,
+        average_order: {
+            let (spend, paid): (i64, i64) = (row.get(3)?, row.get(5)?);
+            if paid == 0 {
+                0
+            } else {
+                // Rounded half away from zero, as the receipt rounds.
+                (spend + paid / 2) / paid
+            }
+        },
         currency,
         last_order_at: row.get(4)?,
     })

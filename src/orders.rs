@@ -135,6 +135,13 @@ pub struct Order {
     /// Units paid for that were no longer in stock (0 unless the order is open and paid): the
     /// owner restocks them or refunds and cancels the order.
     pub oversold_units: i64,
+    /// Money was taken (paid, perhaps refunded since): the receipt shows what was paid.
+    pub paid: bool,
+    /// What the shop keeps: the total minus what was refunded.
+    pub net_payment: i64,
+    /// What the owner may do with the order now, and what each would do: decided here, shown
+    /// by the UI as is.
+    pub actions: OrderActions,
     /// Set when fulfilled: the carrier is optional, the tracking number is not.
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
@@ -156,6 +163,37 @@ pub struct OrderLine {
     pub options: String,
     pub unit_price: i64,
     pub quantity: i64,
+    /// `unit_price` × `quantity`.
+    pub total: i64,
+}
+
+/// What the owner may do with an order now. A refusal is the sentence the core would answer
+/// the action with, so the UI can say it before anything is tried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrderActions {
+    /// Why it cannot be fulfilled now; `None` when it can.
+    pub fulfil_refused: Option<String>,
+    /// What may still be refunded, in minor units; 0 when nothing can be.
+    pub refundable: i64,
+    /// Cancelling it: what it would do, or why it cannot be done.
+    pub cancel: CancelPreview,
+}
+
+/// What cancelling an order does: refund first, restock, release, void.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CancelPreview {
+    /// Why it cannot be cancelled now; `None` when it can.
+    pub refused: Option<String>,
+    /// Refunded to the customer's card first, in minor units.
+    pub refund: i64,
+    /// Units that go back in stock.
+    pub restock_units: i64,
+    /// Units reserved for it that are released.
+    pub release_units: i64,
+    /// Its payment is voided at Stripe so that it can no longer be charged.
+    pub voids_payment: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -930,6 +968,70 @@ fn cancel_step(state: &OrderState) -> Result<CancelStep, String> {
     }
 }
 
+/// What the owner may do with the order, from the same decisions its actions make.
+fn actions(conn: &Connection, state: &OrderState, order: &Order) -> Result<OrderActions, Error> {
+    let left = order.totals.total - order.amount_refunded;
+    let refundable = if state.payment.is_settled() && state.payment_intent.is_some() {
+        left.max(0)
+    } else {
+        0
+    };
+    let none = CancelPreview {
+        refused: None,
+        refund: 0,
+        restock_units: 0,
+        release_units: 0,
+        voids_payment: false,
+    };
+    let cancel = match cancel_step(state) {
+        Err(reason) => CancelPreview {
+            refused: Some(format!("Order {} {reason}", state.number)),
+            ..none
+        },
+        Ok(CancelStep::Void { payment_intent, .. }) => CancelPreview {
+            release_units: reserved_units(conn, state.id)?,
+            voids_payment: payment_intent.is_some(),
+            ..none
+        },
+        Ok(CancelStep::Refund) => CancelPreview {
+            refund: left,
+            restock_units: units_out(conn, state.id)?,
+            ..none
+        },
+        Ok(CancelStep::Close) if state.fulfilled => none,
+        Ok(CancelStep::Close) => CancelPreview {
+            restock_units: units_out(conn, state.id)?,
+            ..none
+        },
+    };
+    Ok(OrderActions {
+        fulfil_refused: fulfil_refusal(state).map(|r| format!("Order {} {r}", state.number)),
+        refundable,
+        cancel,
+    })
+}
+
+/// Units the order sold and has not had back: what restocking it puts back.
+pub(crate) fn units_out(conn: &Connection, order: i64) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(-sum(delta), 0) FROM stock_ledger
+             WHERE order_id = ?1 AND reason IN ('sold', 'returned')",
+        )?
+        .query_row([order], |row| row.get(0))?)
+}
+
+/// Units still reserved for the order.
+fn reserved_units(conn: &Connection, order: i64) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(sum(quantity), 0) FROM stock_reservations
+             WHERE order_id = ?1 AND released_at IS NULL
+               AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )?
+        .query_row([order], |row| row.get(0))?)
+}
+
 /// Puts back in stock, as `returned`, what the order sold and has not yet returned. Returns
 /// the number of units.
 pub(crate) fn restock_order(tx: &Connection, order: i64, note: &str) -> Result<i64, Error> {
@@ -1396,8 +1498,8 @@ pub(crate) fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
         .sum();
     order.lines = conn
         .prepare_cached(
-            "SELECT sku, title, options, unit_price, quantity FROM order_lines
-             WHERE order_id = ?1 ORDER BY id",
+            "SELECT sku, title, options, unit_price, quantity, unit_price * quantity
+             FROM order_lines WHERE order_id = ?1 ORDER BY id",
         )?
         .query_map([id], |row| {
             Ok(OrderLine {
@@ -1406,9 +1508,13 @@ pub(crate) fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
                 options: row.get(2)?,
                 unit_price: row.get(3)?,
                 quantity: row.get(4)?,
+                total: row.get(5)?,
             })
         })?
         .collect::<Result<_, _>>()?;
+    order.paid = order.payment_status.is_settled();
+    order.net_payment = order.totals.total - order.amount_refunded;
+    order.actions = actions(conn, &order_state(conn, id)?, &order)?;
     order.events = conn
         .prepare_cached(
             "SELECT kind, message, created_at FROM order_events WHERE order_id = ?1 ORDER BY id",
@@ -1465,6 +1571,19 @@ fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Erro
         amount_refund_pending: 0,
         dispute: None,
         oversold_units: 0,
+        paid: false,
+        net_payment: 0,
+        actions: OrderActions {
+            fulfil_refused: None,
+            refundable: 0,
+            cancel: CancelPreview {
+                refused: None,
+                refund: 0,
+                restock_units: 0,
+                release_units: 0,
+                voids_payment: false,
+            },
+        },
         carrier: row.get(24)?,
         tracking_number: row.get(25)?,
         lines: Vec::new(),

@@ -18,7 +18,7 @@ use ts_rs::TS;
 use crate::checkout::{self, blocking};
 use crate::money::Currency;
 use crate::orders::{
-    PaymentStatus, add_event, load_order, order_id, release_reservations, restock_order,
+    PaymentStatus, add_event, load_order, order_id, release_reservations, restock_order, units_out,
 };
 use crate::payments::StripeClient;
 use crate::{Error, Shop};
@@ -141,16 +141,6 @@ fn state(conn: &Connection, id: i64) -> Result<State, Error> {
         disputed,
         payment_intent: intent.is_some(),
     })
-}
-
-/// What the order sold and has not had back: what deleting it restocks.
-fn units_out(conn: &Connection, id: i64) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT coalesce(-sum(delta), 0) FROM stock_ledger
-             WHERE order_id = ?1 AND reason IN ('sold', 'returned')",
-        )?
-        .query_row([id], |row| row.get(0))?)
 }
 
 impl Shop {

@@ -374,6 +374,84 @@ fn a_fulfilled_order_cannot_be_cancelled_without_a_full_refund() {
     assert_eq!(stock(&shop), (3, 0, 3));
 }
 
+/// The actions the core sends with an order say what each would do, and are what it then
+/// does: the UI shows them instead of deciding for itself.
+#[test]
+fn an_order_says_what_each_action_would_do() {
+    let (_dir, shop, stripe) = selling_poland();
+    let unpaid = shop
+        .place_order(&[("PL".into(), 2)], &buyer(), None)
+        .unwrap();
+    let a = &unpaid.actions;
+    assert_eq!(a.refundable, 0);
+    assert!(
+        a.fulfil_refused
+            .as_deref()
+            .unwrap()
+            .contains("it is not paid")
+    );
+    assert_eq!(
+        (
+            a.cancel.refused.as_deref(),
+            a.cancel.release_units,
+            a.cancel.voids_payment
+        ),
+        (None, 2, false)
+    );
+
+    let paid = buy(&shop, &stripe, TestCard::Visa, 1);
+    assert!(paid.paid);
+    assert_eq!(paid.lines[0].total, paid.lines[0].unit_price);
+    assert_eq!(paid.actions.fulfil_refused, None);
+    assert_eq!(paid.actions.refundable, paid.totals.total);
+    assert_eq!(
+        (
+            paid.actions.cancel.refund,
+            paid.actions.cancel.restock_units
+        ),
+        (paid.totals.total, 1)
+    );
+
+    // Shipped: cancelling is refused with the reason the action would give.
+    let shipped = shop.fulfil_order(&paid.number, None, "9400").unwrap();
+    let refusal = shipped.actions.cancel.refused.clone().unwrap();
+    let (_, reason) = forbidden(cancel(&shop, &stripe, &paid.number).unwrap_err());
+    assert_eq!(refusal, format!("Order {} {reason}", paid.number));
+    assert!(
+        shipped
+            .actions
+            .fulfil_refused
+            .unwrap()
+            .contains("already fulfilled")
+    );
+
+    // Shipped and refunded in full: cancelling refunds nothing and restocks nothing — and
+    // that is what cancelling then does.
+    let refunded = runtime()
+        .block_on(checkout::refund(
+            &shop,
+            &stripe.client(),
+            &paid.number,
+            None,
+            false,
+        ))
+        .unwrap();
+    assert_eq!(refunded.net_payment, 0);
+    assert_eq!(refunded.actions.refundable, 0);
+    let preview = &refunded.actions.cancel;
+    assert_eq!(
+        (
+            preview.refused.as_deref(),
+            preview.refund,
+            preview.restock_units
+        ),
+        (None, 0, 0)
+    );
+    let before = stock(&shop);
+    cancel(&shop, &stripe, &paid.number).unwrap();
+    assert_eq!(stock(&shop), before, "the preview said nothing comes back");
+}
+
 #[test]
 fn notes_go_on_the_timeline_and_an_empty_one_is_refused() {
     let (_dir, shop) = blank_shop();

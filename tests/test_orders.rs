@@ -78,6 +78,7 @@ fn test_orders_are_marked_filterable_and_out_of_the_books() {
     assert_eq!(customers.len(), 1, "{customers:?}");
     assert_eq!(customers[0].email, "buyer@example.com");
     assert_eq!(customers[0].lifetime_spend, real.totals.total);
+    assert_eq!(customers[0].average_order, real.totals.total);
     assert!(matches!(
         shop.customer("lab@example.com"),
         Err(Error::UnknownCustomer(_))

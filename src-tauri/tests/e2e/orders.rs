@@ -119,19 +119,16 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
     .await;
     scenario.shoot("05-partially-refunded");
 
-    // A fulfilled order is not cancelled before a full refund: the core's reason is shown.
+    // A fulfilled order is not cancelled before a full refund: the core's reason is shown as
+    // soon as the dialog opens, and the action cannot be taken.
     press(&client, "Cancel order").await;
-    click(
-        &client,
-        "confirm the cancel",
-        Locator::XPath("//div[@role='dialog']//button[normalize-space()='Cancel order']"),
-    )
-    .await;
     wait_for(
         &client,
         "the refusal",
         "return document.querySelector(\"[role='dialog'] [role='alert']\")
-            ?.textContent.includes('refund it in full first');",
+                ?.textContent.includes('refund it in full first')
+            && document.evaluate(\"//div[@role='dialog']//button[normalize-space()='Cancel order']\",
+                document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue?.disabled;",
     )
     .await;
     scenario.shoot("06-cancel-refused");

@@ -17,6 +17,7 @@ function variant(sku: string, options: string[], available: number): Variant {
     reserved: 0,
     available,
     low_stock_threshold: 5,
+    low: available <= 5,
   };
 }
 

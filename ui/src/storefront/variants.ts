@@ -77,7 +77,7 @@ export function select(
 /** How the stock of a variant reads on the product page. */
 export function stockLabel(variant: Variant | undefined): { text: string; tone: 'ok' | 'low' | 'out' } {
   if (!variant || variant.available <= 0) return { text: 'Sold out', tone: 'out' };
-  if (variant.available <= variant.low_stock_threshold) {
+  if (variant.low) {
     return { text: `Only ${variant.available} left`, tone: 'low' };
   }
   return { text: 'In stock', tone: 'ok' };

@@ -48,6 +48,7 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
         reserved: v.reserved,
         available: v.available,
         low_stock_threshold: v.low_stock_threshold,
+        low: v.available <= v.low_stock_threshold,
       })),
     );
 
@@ -122,6 +123,7 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
               reserved: before?.reserved ?? 0,
               available: before?.available ?? 0,
               low_stock_threshold: v.low_stock_threshold,
+              low: (before?.available ?? 0) <= v.low_stock_threshold,
             };
           }),
         };

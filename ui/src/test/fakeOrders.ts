@@ -3,6 +3,7 @@
 // cancelled or restocked, and why not) for the back office's order screens to be tested.
 import { mockIPC } from '@tauri-apps/api/mocks';
 
+import { withFacts } from './orderFacts';
 import type {
   CustomerSummary,
   Dashboard,
@@ -12,8 +13,10 @@ import type {
   PaymentStatus,
 } from '../lib/ordersApi';
 
-export function order(number: string, over: Partial<Order> = {}): Order {
-  return {
+type OrderOver = Partial<Omit<Order, 'lines'>> & { lines?: Omit<Order['lines'][number], 'total'>[] };
+
+export function order(number: string, over: OrderOver = {}): Order {
+  return withFacts({
     id: Number(number),
     number,
     email: 'olena@example.com',
@@ -54,7 +57,7 @@ export function order(number: string, over: Partial<Order> = {}): Order {
     fulfilled_at: null,
     cancelled_at: null,
     ...over,
-  };
+  });
 }
 
 export function demoOrders(): Order[] {
@@ -175,24 +178,32 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
     if (!o) throw { code: 'unknown_order', message: `unknown order "${String(number)}"` };
     return o;
   };
+  // An order after a change, with its facts and actions as the core would send them again.
+  const fresh = (o: Order): Order => Object.assign(o, withFacts(o));
   const event = (o: Order, kind: string, message: string) =>
     o.events.push({ kind, message, created_at: '2026-11-27T18:00:00.000Z' });
   const customers = (): CustomerSummary[] => {
-    const by = new Map<string, CustomerSummary>();
+    const by = new Map<string, CustomerSummary & { paid: number }>();
     for (const o of fake.orders.filter((o) => !o.test)) {
       const c = by.get(o.email) ?? {
         email: o.email,
         name: o.customer_name,
         orders_count: 0,
         lifetime_spend: 0,
+        average_order: 0,
         currency: 'USD',
         last_order_at: o.created_at,
+        paid: 0,
       };
       c.orders_count += 1;
-      if (SETTLED.includes(o.payment_status)) c.lifetime_spend += o.totals.total - o.amount_refunded;
+      if (SETTLED.includes(o.payment_status)) {
+        c.lifetime_spend += o.totals.total - o.amount_refunded;
+        c.paid += 1;
+      }
+      c.average_order = c.paid === 0 ? 0 : Math.round(c.lifetime_spend / c.paid);
       by.set(o.email, c);
     }
-    return [...by.values()];
+    return [...by.values()].map(({ paid: _paid, ...c }) => c);
   };
 
   mockIPC((cmd, payload) => {
@@ -227,7 +238,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
           .map(summary);
       }
       case 'order':
-        return find(args.number);
+        return fresh(find(args.number));
       case 'sync_stripe': {
         // Stripe's events say the customer passed 3-D Secure on every order still waiting.
         const waiting = fake.orders.filter((o) => o.payment_status === 'requires_action');
@@ -246,7 +257,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         o.carrier = (args.carrier as string | null) ?? null;
         o.tracking_number = args.tracking as string;
         event(o, 'fulfilled', `Fulfilled: tracking ${o.tracking_number}`);
-        return o;
+        return fresh(o);
       }
       case 'refund_order': {
         const o = find(args.number);
@@ -255,7 +266,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         o.amount_refunded += amount;
         o.payment_status = o.amount_refunded >= o.totals.total ? 'refunded' : 'partially_refunded';
         event(o, 'refunded', `Refunded ${(amount / 100).toFixed(2)} USD (re_1)`);
-        return o;
+        return fresh(o);
       }
       case 'cancel_order': {
         const o = find(args.number);
@@ -266,7 +277,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         // A cancelled order lacks nothing any more: it is no longer oversold.
         o.oversold_units = 0;
         event(o, 'cancelled', 'Cancelled');
-        return o;
+        return fresh(o);
       }
       case 'restock_oversold': {
         const o = find(args.number);
@@ -274,7 +285,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         if (o.oversold_units <= 0) throw forbidden(o, 'is not oversold: nothing to restock');
         event(o, 'oversold_restocked', `${o.lines[0]!.sku}: ${o.oversold_units} received and sold to this order`);
         o.oversold_units = 0;
-        return o;
+        return fresh(o);
       }
       case 'preview_test_order_deletion': {
         const numbers = args.numbers as string[];
@@ -306,7 +317,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
       case 'add_order_note': {
         const o = find(args.number);
         event(o, 'note', (args.text as string).trim());
-        return o;
+        return fresh(o);
       }
       case 'customers':
         return customers();

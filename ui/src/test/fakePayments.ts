@@ -6,6 +6,7 @@ import type { Order, PaymentStep, StripeStatus } from '../lib/api';
 import type { PaymentStatus } from '../lib/bindings/PaymentStatus';
 import type { CardElement, StripeJs } from '../checkout/stripe';
 import { installFakeShop, type FakeShop } from './fakeShop';
+import { withFacts } from './orderFacts';
 
 /** Plain localstripe: an emulator, driven with its own dialect rather than as Stripe. */
 export const emulatorStatus: StripeStatus = {
@@ -159,7 +160,7 @@ function makeOrder(fake: FakeShop, number: string, customer: unknown): Order {
     quantity,
   }));
   const sub = lines.reduce((n, l) => n + l.unit_price * l.quantity, 0);
-  return {
+  return withFacts({
     id: 1,
     number,
     email: c.email,
@@ -187,15 +188,15 @@ function makeOrder(fake: FakeShop, number: string, customer: unknown): Order {
     paid_at: null,
     fulfilled_at: null,
     cancelled_at: null,
-  };
+  });
 }
 
 function settle(order: Order, fake: FakePayments): Order {
-  const settled: Order = {
+  const settled: Order = withFacts({
     ...order,
     payment_status: fake.outcome.status,
     events: [...order.events, { kind: fake.outcome.status, message: fake.outcome.message, created_at: '2026-11-27T10:01:00Z' }],
-  };
+  });
   fake.orders.set(order.number, settled);
   return settled;
 }

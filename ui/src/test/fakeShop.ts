@@ -20,6 +20,7 @@ function variant(sku: string, options: string[], price: number, available: numbe
     reserved: 0,
     available,
     low_stock_threshold: 5,
+    low: available <= 5,
   };
 }
 

@@ -1,21 +1,23 @@
 // Stock adjustments as the owner thinks of them: a number of units and a reason, the
 // direction following from the reason (received adds, damaged removes, a correction either).
 import type { StockReason } from '../../lib/adminApi';
+import { stockDirections } from '../../lib/bindings/stockDirections';
 
 export interface ReasonChoice {
   reason: StockReason;
   label: string;
-  /** +1 adds, -1 removes, 0: the owner types the sign (a correction after a count). */
+  /** +1 adds, -1 removes, 0: the owner types the sign (a correction after a count), as the
+   * core's StockReason::direction says. */
   direction: 1 | -1 | 0;
 }
 
 /** The reasons an owner picks from; `sold` only comes from orders. */
 export const reasonChoices: ReasonChoice[] = [
-  { reason: 'received', label: 'Received', direction: 1 },
-  { reason: 'returned', label: 'Returned', direction: 1 },
-  { reason: 'damaged', label: 'Damaged', direction: -1 },
-  { reason: 'lost', label: 'Lost', direction: -1 },
-  { reason: 'correction', label: 'Correction (after a count)', direction: 0 },
+  { reason: 'received', label: 'Received', direction: stockDirections.received },
+  { reason: 'returned', label: 'Returned', direction: stockDirections.returned },
+  { reason: 'damaged', label: 'Damaged', direction: stockDirections.damaged },
+  { reason: 'lost', label: 'Lost', direction: stockDirections.lost },
+  { reason: 'correction', label: 'Correction (after a count)', direction: stockDirections.correction },
 ];
 
 export const reasonLabels: Record<StockReason, string> = {

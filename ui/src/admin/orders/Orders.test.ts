@@ -377,7 +377,7 @@ describe('order detail', () => {
     await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
     const dialog = screen.getByRole('dialog', { name: 'Cancel order #1001?' });
     expect(within(dialog).getByTestId('cancel-effect')).toHaveTextContent(
-      "This refunds $44.00 to the customer's card and puts the item back in stock.",
+      "Refunds $44.00 to the customer's card. Puts 1 unit back in stock.",
     );
     await user.click(within(dialog).getByRole('button', { name: 'Back' }));
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
@@ -395,18 +395,39 @@ describe('order detail', () => {
   });
 
   it('refuses to cancel a fulfilled order with the core reason', async () => {
-    installFakeOrders();
+    const fake = installFakeOrders();
     const user = userEvent.setup();
     await openOrder('1002');
     await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
     const dialog = screen.getByRole('dialog', { name: 'Cancel order #1002?' });
+    // The core's reason, before anything is tried; the action cannot be taken, Back can.
+    expect(within(dialog).getByRole('alert')).toHaveTextContent('refund it in full first.');
+    expect(within(dialog).queryByTestId('cancel-effect')).not.toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Cancel order' })).toBeDisabled();
+    await user.click(within(dialog).getByRole('button', { name: 'Back' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(fake.commands('cancel_order')).toEqual([]);
+  });
+
+  it('promises no restock when a shipped order refunded in full is cancelled', async () => {
+    const fake = installFakeOrders([
+      order('1008', {
+        fulfillment_status: 'fulfilled',
+        tracking_number: 'NP1',
+        payment_status: 'refunded',
+        amount_refunded: 4400,
+      }),
+    ]);
+    const user = userEvent.setup();
+    await openOrder('1008');
+    await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel order #1008?' });
     expect(within(dialog).getByTestId('cancel-effect')).toHaveTextContent(
-      'This order was fulfilled: a fulfilled order can be cancelled only once it is refunded in full.',
+      'Puts nothing back in stock: the goods were shipped.',
     );
+    expect(within(dialog).getByTestId('cancel-effect')).not.toHaveTextContent('Refunds');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel order' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
-      'Order 1002 cannot be cancelled: it is fulfilled; refund it in full first.',
-    );
+    expect(fake.commands('cancel_order')).toEqual([{ number: '1008' }]);
   });
 
   it('adds a note to the timeline', async () => {
@@ -575,7 +596,7 @@ describe('order detail', () => {
     const dialog = screen.getByRole('dialog', { name: 'Cancel order #1004?' });
     // No stock it never took goes back.
     expect(within(dialog).getByTestId('cancel-effect')).toHaveTextContent(
-      "This refunds $83.00 to the customer's card. Only what was sold to this order goes back in stock: the 2 units it lacks were never taken from stock.",
+      "Refunds $83.00 to the customer's card. Puts nothing back in stock. The 2 units it lacks were never taken from stock.",
     );
     expect(fake.commands('cancel_order')).toEqual([]);
     await user.click(within(dialog).getByRole('button', { name: 'Cancel order' }));

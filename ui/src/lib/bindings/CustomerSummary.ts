@@ -15,7 +15,11 @@ orders_count: number,
 /**
  * What they paid, minus what was refunded, in minor units of `currency`.
  */
-lifetime_spend: number, currency: string, 
+lifetime_spend: number, 
+/**
+ * `lifetime_spend` per order they paid for (rounded), 0 if they paid for none.
+ */
+average_order: number, currency: string, 
 /**
  * When they last ordered (ISO-8601 UTC), if they ever did.
  */

@@ -3,4 +3,9 @@
 /**
  * A variant's stock as the inventory screen shows it.
  */
-export type StockLevel = { sku: string, product_handle: string, product_title: string, options: Array<string>, on_hand: number, reserved: number, available: number, low_stock_threshold: number, };
+export type StockLevel = { sku: string, product_handle: string, product_title: string, options: Array<string>, on_hand: number, reserved: number, available: number, low_stock_threshold: number, 
+/**
+ * On sale (an active product) and available at or below its threshold: what the
+ * low-stock list and the dashboard count.
+ */
+low: boolean, };

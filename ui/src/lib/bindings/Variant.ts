@@ -23,4 +23,8 @@ reserved: number,
 /**
  * Units that can still be sold: on hand minus reserved.
  */
-available: number, low_stock_threshold: number, };
+available: number, low_stock_threshold: number, 
+/**
+ * Available at or below its threshold ("Only 2 left").
+ */
+low: boolean, };
