@@ -27,6 +27,7 @@ test:
 	FLAGSHOP_STRIPE_MODE=today cargo test -p flagshop $(STRIPE_SUITES)
 	scripts/check-bindings.sh
 	scripts/check-ui-rules.sh
+	bash prototypes/postgres-reservations/run.sh
 	npm --prefix ui run check
 	npm --prefix ui test
 	timeout 900 cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1

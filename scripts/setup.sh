@@ -14,6 +14,9 @@ packages+=(python3 python3-venv)
 if [ "$purpose" = test ]; then
   # The end-to-end test: a headless X server, WebKit's WebDriver, and `import` for screenshots.
   packages+=(xvfb xauth webkit2gtk-driver imagemagick)
+  # The PostgreSQL reservation prototype (prototypes/postgres-reservations) starts a
+  # throwaway cluster with Debian's server binaries.
+  packages+=(postgresql)
 fi
 
 missing=()
