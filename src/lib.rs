@@ -40,10 +40,10 @@ pub use inventory::{LedgerEntry, StockCheck, StockLevel, StockMismatch, StockRea
 pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};
 pub use money::{Currency, Money, MoneyError};
 pub use orders::{
-    Address, CancelPreview, CustomerDetails, DiscountCode, Order, OrderActions, OrderEvent,
-    OrderLine, OrderQuery, OrderSummary, PaymentStatus,
+    Address, CancelPreview, CustomerDetails, Order, OrderActions, OrderEvent, OrderLine,
+    OrderQuery, OrderSummary, PaymentStatus,
 };
-pub use pricing::{PricingRules, ShippingRate, Totals};
+pub use pricing::{DiscountCode, PricingRules, ShippingRate, Totals};
 pub use reports::{CHART_DAYS, DailySales, Dashboard};
 pub use settings::{
     DiscountCodeForm, DiscountCodeInfo, DiscountState, PricingForm, ShippingRateForm,

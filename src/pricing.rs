@@ -13,8 +13,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::Error;
+use rusqlite::{Connection, OptionalExtension, params};
+
 use crate::money::{Currency, Money};
+use crate::{Error, Shop};
 
 /// Basis points: 1 bps = 0.01 %, so 2000 bps = 20 %.
 pub const BPS: i64 = 10_000;
@@ -379,4 +381,137 @@ mod tests {
             }
         }
     }
+}
+
+impl Shop {
+    /// How the shop taxes and ships (the `pricing` setting, or the defaults).
+    pub fn pricing_rules(&self) -> Result<PricingRules, Error> {
+        pricing_rules(&self.conn())
+    }
+
+    pub fn set_pricing_rules(&self, rules: &PricingRules) -> Result<(), Error> {
+        if !(0..=BPS).contains(&rules.tax_rate_bps) {
+            return Err(Error::invalid(format!(
+                "tax rate {} bps is outside 0–10000",
+                rules.tax_rate_bps
+            )));
+        }
+        if let Some(rate) = rules.shipping_rates.iter().find(|r| r.amount < 0) {
+            return Err(Error::invalid(format!(
+                "shipping rate \"{}\" is negative",
+                rate.zone
+            )));
+        }
+        let json = serde_json::to_string(rules).expect("pricing rules serialise");
+        self.set_setting("pricing", &json)
+    }
+
+    /// Creates or replaces a discount code.
+    pub fn save_discount_code(&self, code: &DiscountCode) -> Result<(), Error> {
+        let name = code.code.trim();
+        if name.is_empty() || name.chars().any(char::is_whitespace) {
+            return Err(Error::invalid(format!(
+                "discount code \"{name}\" must be one word"
+            )));
+        }
+        if code.value <= 0 || (code.percent && code.value > BPS) {
+            return Err(Error::invalid(format!(
+                "discount code \"{name}\" has an invalid value {}",
+                code.value
+            )));
+        }
+        self.conn().execute(
+            "INSERT INTO discount_codes (code, kind, value, starts_at, ends_at, usage_limit, times_used)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+             ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, value = excluded.value,
+                 starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                 usage_limit = excluded.usage_limit",
+            params![
+                name,
+                if code.percent { "percent" } else { "fixed" },
+                code.value,
+                code.starts_at,
+                code.ends_at,
+                code.usage_limit
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// A discount code as the owner sets it up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscountCode {
+    pub code: String,
+    /// Percent (`value` in basis points) or fixed (`value` in minor units).
+    pub percent: bool,
+    pub value: i64,
+    /// ISO-8601 UTC times; the code works from `starts_at` and until `ends_at`.
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub usage_limit: Option<i64>,
+    pub times_used: i64,
+}
+
+pub(crate) fn pricing_rules(conn: &Connection) -> Result<PricingRules, Error> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'pricing'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match json {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::internal(format!("the stored pricing settings are malformed: {e}"))
+        }),
+        None => Ok(PricingRules::default()),
+    }
+}
+
+/// A discount code that can be used now: its (code, discount).
+pub(crate) fn usable_discount(conn: &Connection, code: &str) -> Result<(String, Discount), Error> {
+    let row = conn
+        .query_row(
+            "SELECT code, kind, value,
+                    starts_at IS NULL OR starts_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    ends_at IS NULL OR ends_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    usage_limit IS NULL OR times_used < usage_limit
+             FROM discount_codes WHERE code = ?1",
+            [code.trim()],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, bool>(3)?,
+                    row.get::<_, bool>(4)?,
+                    row.get::<_, bool>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((code, kind, value, started, not_ended, left)) = row else {
+        return Err(Error::invalid(format!(
+            "unknown discount code \"{}\"",
+            code.trim()
+        )));
+    };
+    if !started || !not_ended {
+        return Err(Error::invalid(format!(
+            "discount code \"{code}\" is not valid now"
+        )));
+    }
+    if !left {
+        return Err(Error::invalid(format!(
+            "discount code \"{code}\" has been used up"
+        )));
+    }
+    let discount = if kind == "percent" {
+        Discount::Percent(value)
+    } else {
+        Discount::Fixed(value)
+    };
+    Ok((code, discount))
 }

@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::TransactionBehavior;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::orders::{add_event, release_reservations};
+use crate::orders::add_event;
 use crate::{Error, Shop};
 
 /// How often the app sweeps.
@@ -71,4 +71,71 @@ pub async fn sweep_every(shop: Arc<Shop>, period: Duration) {
             Err(e) => tracing::warn!(error = %e, "the reservation sweep failed"),
         }
     }
+}
+
+impl Shop {
+    /// How long checkout holds stock for an unpaid order.
+    pub fn set_reservation_seconds(&self, seconds: i64) -> Result<(), Error> {
+        if seconds < 0 {
+            return Err(Error::invalid("a reservation cannot last a negative time"));
+        }
+        self.set_setting("reservation_seconds", &seconds.to_string())
+    }
+}
+
+/// How long a reservation holds stock for an unpaid order, unless the settings say otherwise.
+const DEFAULT_RESERVATION_SECS: i64 = 15 * 60;
+
+/// Reserves every line of an order, checking availability line by line.
+pub(crate) fn reserve_order_stock(tx: &Connection, order: i64) -> Result<(), Error> {
+    let seconds: i64 = tx
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'reservation_seconds'",
+            [],
+            |row| row.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_RESERVATION_SECS);
+    let lines: Vec<(i64, String, i64)> = tx
+        .prepare_cached("SELECT variant_id, sku, quantity FROM order_lines WHERE order_id = ?1")?
+        .query_map([order], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (variant, sku, quantity) in lines {
+        let available: i64 = tx
+            .prepare_cached("SELECT available FROM variant_stock WHERE variant_id = ?1")?
+            .query_row([variant], |row| row.get(0))?;
+        if quantity > available {
+            return Err(Error::QuantityUnavailable {
+                sku,
+                requested: quantity,
+                available: available.max(0),
+            });
+        }
+        tx.prepare_cached(
+            "INSERT INTO stock_reservations (variant_id, quantity, order_id, expires_at)
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?4 || ' seconds'))",
+        )?
+        .execute(params![variant, quantity, order, seconds.to_string()])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn has_active_reservation(tx: &Connection, order: i64) -> Result<bool, Error> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM stock_reservations
+                        WHERE order_id = ?1 AND released_at IS NULL
+                          AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        [order],
+        |row| row.get(0),
+    )?)
+}
+
+pub(crate) fn release_reservations(tx: &Connection, order: i64) -> Result<(), Error> {
+    tx.prepare_cached(
+        "UPDATE stock_reservations SET released_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE order_id = ?1 AND released_at IS NULL",
+    )?
+    .execute([order])?;
+    Ok(())
 }

@@ -13,8 +13,9 @@ use ts_rs::TS;
 
 use crate::catalogue::shop_currency;
 use crate::money::{Currency, Money};
+use crate::pricing::DiscountCode;
 use crate::pricing::{PricingRules, ShippingRate, format_percent, parse_percent};
-use crate::{DiscountCode, Error, Shop};
+use crate::{Error, Shop};
 
 /// The threshold new variants start with when the owner has not chosen one (the schema's).
 const DEFAULT_LOW_STOCK: i64 = 5;

@@ -17,10 +17,9 @@ use ts_rs::TS;
 
 use crate::checkout::{self, blocking};
 use crate::money::Currency;
-use crate::orders::{
-    PaymentStatus, add_event, load_order, order_id, release_reservations, restock_order, units_out,
-};
+use crate::orders::{PaymentStatus, add_event, load_order, order_id, restock_order, units_out};
 use crate::payments::StripeClient;
+use crate::reservations::release_reservations;
 use crate::{Error, Shop};
 
 /// What deleting a set of test orders will do, before it is done.
