@@ -160,10 +160,8 @@ impl Shop {
             tx.prepare_cached("DELETE FROM cart_lines WHERE cart_id = ?1 AND variant_id = ?2")?
                 .execute(params![cart, variant.0])?;
         }
-        tx.prepare_cached(
-            "UPDATE carts SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-        )?
-        .execute([cart])?;
+        tx.prepare_cached("UPDATE carts SET updated_at = shop_now() WHERE id = ?1")?
+            .execute([cart])?;
         tx.commit()?;
         tracing::info!(sku, quantity, "cart changed");
         load_cart(&conn)

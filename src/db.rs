@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
 use crate::Error;
+use crate::clock::{self, SharedClock};
 
 /// The numbered files of `migrations/`, embedded in the binary, in order. A landed file is never
 /// edited: a change of schema is a new file appended here.
@@ -21,6 +22,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/007_refund_restock.sql"),
     include_str!("../migrations/008_refund_attempts.sql"),
     include_str!("../migrations/009_test_orders.sql"),
+    include_str!("../migrations/010_clock.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -33,12 +35,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// Fails with [`Error::DatabaseTooNew`] without touching the file when it was written by a newer
 /// Flagshop than this one.
-pub(crate) fn open(path: &Path) -> Result<Connection, Error> {
+pub(crate) fn open(path: &Path, clock: &SharedClock) -> Result<Connection, Error> {
     let mut conn = Connection::open(path).map_err(|source| Error::OpenDatabase {
         path: path.to_owned(),
         source,
     })?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Before the migrations: the views they create read it.
+    clock::register(&conn, clock)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
 
     let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
@@ -68,7 +72,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection, Error> {
 
 /// A read-only connection to the database at `path`, which [`open`] already brought up to date:
 /// in WAL mode it reads the last committed state while another connection writes.
-pub(crate) fn open_reader(path: &Path) -> Result<Connection, Error> {
+pub(crate) fn open_reader(path: &Path, clock: &SharedClock) -> Result<Connection, Error> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -78,6 +82,7 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, Error> {
         source,
     })?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    clock::register(&conn, clock)?;
     Ok(conn)
 }
 

@@ -118,7 +118,7 @@ impl Shop {
             Some(was) if was != dispute.status && !CLOSED.contains(&was.as_str()) => {
                 tx.execute(
                     "UPDATE disputes SET status = ?2, evidence_due_by = ?3,
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                         updated_at = shop_now()
                      WHERE stripe_dispute_id = ?1",
                     params![dispute.id, dispute.status, due_by],
                 )?;

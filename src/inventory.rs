@@ -309,7 +309,7 @@ pub(crate) fn record_movement(
         ))
     })?;
     tx.prepare_cached(
-        "UPDATE variants SET on_hand = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        "UPDATE variants SET on_hand = ?2, updated_at = shop_now()
          WHERE id = ?1",
     )?
     .execute(params![variant.0, balance_after])?;

@@ -6,6 +6,7 @@
 mod cart;
 mod catalogue;
 pub mod checkout;
+pub mod clock;
 mod customers;
 mod db;
 mod demo;

@@ -475,8 +475,8 @@ pub(crate) fn usable_discount(conn: &Connection, code: &str) -> Result<(String, 
     let row = conn
         .query_row(
             "SELECT code, kind, value,
-                    starts_at IS NULL OR starts_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                    ends_at IS NULL OR ends_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    starts_at IS NULL OR starts_at <= shop_now(),
+                    ends_at IS NULL OR ends_at > shop_now(),
                     usage_limit IS NULL OR times_used < usage_limit
              FROM discount_codes WHERE code = ?1",
             [code.trim()],

@@ -358,7 +358,7 @@ fn refunded_and_total(tx: &Connection, order: i64) -> Result<(i64, i64), Error> 
 fn set_refunded(tx: &Connection, order: i64, refunded: i64, total: i64) -> Result<(), Error> {
     tx.execute(
         "UPDATE orders SET amount_refunded = ?2,
-             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             updated_at = shop_now()
          WHERE id = ?1",
         params![order, refunded],
     )?;

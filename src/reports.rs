@@ -61,7 +61,7 @@ impl Shop {
         let conn = self.read()?;
         let currency = shop_currency(&conn)?;
         // One "today" for every figure, even if midnight passes while they are read.
-        let today: String = conn.query_row("SELECT date('now')", [], |row| row.get(0))?;
+        let today: String = conn.query_row("SELECT date(shop_now())", [], |row| row.get(0))?;
         let days_back = format!("-{} days", CHART_DAYS - 1);
         // Sales (+ on the day paid) and refunds (- on the day made) since the earlier of the
         // chart's first day and the first of the month.

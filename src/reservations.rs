@@ -21,7 +21,7 @@ pub const SWEEP_PERIOD: Duration = Duration::from_secs(60);
 /// Orders with a reservation whose time is up and that is not yet marked released.
 const EXPIRED: &str = "SELECT DISTINCT order_id FROM stock_reservations
      WHERE released_at IS NULL AND order_id IS NOT NULL
-       AND expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+       AND expires_at <= shop_now()";
 
 impl Shop {
     /// Releases reservations whose time ran out (they already stopped counting against stock;
@@ -114,7 +114,7 @@ pub(crate) fn reserve_order_stock(tx: &Connection, order: i64) -> Result<(), Err
         }
         tx.prepare_cached(
             "INSERT INTO stock_reservations (variant_id, quantity, order_id, expires_at)
-             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?4 || ' seconds'))",
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', shop_now(), ?4 || ' seconds'))",
         )?
         .execute(params![variant, quantity, order, seconds.to_string()])?;
     }
@@ -125,7 +125,7 @@ pub(crate) fn has_active_reservation(tx: &Connection, order: i64) -> Result<bool
     Ok(tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM stock_reservations
                         WHERE order_id = ?1 AND released_at IS NULL
-                          AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                          AND expires_at > shop_now())",
         [order],
         |row| row.get(0),
     )?)
@@ -133,7 +133,7 @@ pub(crate) fn has_active_reservation(tx: &Connection, order: i64) -> Result<bool
 
 pub(crate) fn release_reservations(tx: &Connection, order: i64) -> Result<(), Error> {
     tx.prepare_cached(
-        "UPDATE stock_reservations SET released_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        "UPDATE stock_reservations SET released_at = shop_now()
          WHERE order_id = ?1 AND released_at IS NULL",
     )?
     .execute([order])?;

@@ -547,11 +547,7 @@ fn day(conn: &rusqlite::Connection, text: &str) -> Result<Option<String>, String
 }
 
 fn now(conn: &rusqlite::Connection) -> Result<String, Error> {
-    Ok(
-        conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(conn.query_row("SELECT shop_now()", [], |r| r.get(0))?)
 }
 
 fn field(name: &'static str, message: impl Into<String>) -> Error {

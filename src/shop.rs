@@ -1,12 +1,13 @@
 //! The `Shop` handle: one shop's data directory and its database connection.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::clock::{self, Clock, SharedClock};
 use crate::{Currency, Error, db, demo};
 
 /// File name of the database inside the data directory.
@@ -22,6 +23,8 @@ pub struct Shop {
     conn: Mutex<Connection>,
     /// Idle read-only connections, opened when first needed.
     readers: Mutex<Vec<Connection>>,
+    /// Where every connection's `shop_now()` reads the time.
+    clock: SharedClock,
 }
 
 /// How many idle read connections a shop keeps; more may be open at a busy moment.
@@ -93,7 +96,8 @@ impl Shop {
             source,
         })?;
         let database = data_dir.join(DATABASE_FILE);
-        let conn = db::open(&database)?;
+        let clock = clock::system();
+        let conn = db::open(&database, &clock)?;
         let database = std::fs::canonicalize(&database).unwrap_or(database);
         tracing::debug!(data_dir = %data_dir.display(), "shop opened");
         Ok(Shop {
@@ -101,7 +105,14 @@ impl Shop {
             database,
             conn: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            clock,
         })
+    }
+
+    /// Makes `clock` the shop's time, for every connection: tests move a
+    /// [`ManualClock`](crate::clock::ManualClock) instead of sleeping.
+    pub fn set_clock(&self, clock: Arc<dyn Clock>) {
+        *self.clock.write().unwrap_or_else(|p| p.into_inner()) = clock;
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -191,7 +202,7 @@ impl Shop {
         let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => db::open_reader(&self.database)?,
+            None => db::open_reader(&self.database, &self.clock)?,
         };
         Ok(Reader {
             conn: Some(conn),

@@ -211,9 +211,9 @@ impl Shop {
         let units = restock_order(&tx, id, &format!("Test order {number} deleted"))?;
         tx.execute(
             "UPDATE orders SET status = 'cancelled',
-                 cancelled_at = coalesce(cancelled_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-                 deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 cancelled_at = coalesce(cancelled_at, shop_now()),
+                 deleted_at = shop_now(),
+                 updated_at = shop_now()
              WHERE id = ?1",
             [id],
         )?;

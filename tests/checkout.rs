@@ -446,7 +446,6 @@ fn a_checkout_killed_mid_payment_leaves_a_consistent_shop_that_releases_the_stoc
         vec![variant("PL", &["3x5 ft"], 2500, 5)],
     ))
     .unwrap();
-    shop.set_reservation_seconds(1).unwrap();
     drop(shop);
     // A "Stripe" that accepts connections and never answers: the checkout hangs mid-payment.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -483,7 +482,15 @@ fn a_checkout_killed_mid_payment_leaves_a_consistent_shop_that_releases_the_stoc
     let shop = Shop::open_blank(dir.path()).unwrap();
     let order = &shop.orders().unwrap()[0];
     assert_eq!(order.payment_status, PaymentStatus::Pending);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(
+        stock(&shop),
+        (5, 2, 3),
+        "still reserved for the hung checkout"
+    );
+    // The customer never comes back: 16 minutes pass on the shop's clock.
+    let clock = flagshop::clock::ManualClock::now();
+    shop.set_clock(clock.clone());
+    clock.advance(std::time::Duration::from_secs(16 * 60));
     assert_eq!(stock(&shop), (5, 0, 5), "the reservation ran out");
     assert_eq!(shop.release_expired_reservations().unwrap(), 1);
     let ledger: i64 = shop

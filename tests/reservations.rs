@@ -1,6 +1,7 @@
 //! Abandoned checkouts: a reservation whose time ran out is swept — by the app's timer, and by
 //! each CLI command that moves stock or orders — and the order's timeline says so. Reads do not
-//! sweep. Reservations are made to lapse by backdating them, not by waiting.
+//! sweep. Reservations lapse by moving the shop's clock (or, for another process, by backdating
+//! them), not by waiting.
 
 mod common;
 
@@ -11,9 +12,11 @@ use std::time::{Duration, Instant};
 
 use common::buyer;
 use flagshop::Shop;
+use flagshop::clock::ManualClock;
 use flagshop::reservations::sweep_every;
 
-/// Places an order for one PL and backdates its reservation past its end.
+/// Places an order for one PL and backdates its reservation past its end: the CLI runs in a
+/// process of its own, on the system clock.
 fn abandoned(shop: &Shop, dir: &Path) -> String {
     let order = shop
         .place_order(&[("PL".into(), 1)], &buyer(), None)
@@ -47,16 +50,27 @@ async fn until(done: impl Fn() -> bool) {
     }
 }
 
+/// Places an order for one PL, then lets its reservation run out on the shop's clock.
+fn abandoned_on(shop: &Shop, clock: &ManualClock) -> String {
+    let order = shop
+        .place_order(&[("PL".into(), 1)], &buyer(), None)
+        .unwrap();
+    clock.advance(Duration::from_secs(16 * 60));
+    order.number
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_app_sweeps_at_once_then_on_its_timer() {
-    let (dir, shop) = common::poland(5);
-    let first = abandoned(&shop, dir.path());
+    let (_dir, shop) = common::poland(5);
+    let clock = ManualClock::now();
+    shop.set_clock(clock.clone());
+    let first = abandoned_on(&shop, &clock);
     let sweeper = tokio::spawn(sweep_every(Arc::clone(&shop), Duration::from_secs(60)));
     until(|| expired(&shop, &first)).await;
     assert_eq!(shop.stock_level("PL").unwrap().reserved, 0);
 
     // The next abandoned checkout waits for the next tick: the clock is moved, not waited for.
-    let second = abandoned(&shop, dir.path());
+    let second = abandoned_on(&shop, &clock);
     tokio::time::advance(Duration::from_secs(30)).await;
     tokio::task::yield_now().await;
     assert!(!expired(&shop, &second), "swept before its tick");

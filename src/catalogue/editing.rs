@@ -43,7 +43,7 @@ impl Shop {
                  product_type = coalesce(?5, product_type),
                  tags = coalesce(?6, tags),
                  status = coalesce(?7, status),
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 updated_at = shop_now()
              WHERE id = ?1",
             params![
                 id.0,
@@ -89,7 +89,7 @@ impl Shop {
                 tx.execute(
                     "UPDATE products SET title = ?2, description = ?3, vendor = ?4,
                          product_type = ?5, tags = ?6, status = ?7,
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                         updated_at = shop_now()
                      WHERE id = ?1",
                     params![
                         id.0,
@@ -130,7 +130,7 @@ impl Shop {
             let id = product_id(&tx, handle)?;
             tx.prepare_cached(
                 "UPDATE products SET status = ?2,
-                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                     updated_at = shop_now()
                  WHERE id = ?1",
             )?
             .execute(params![id.0, status.as_str()])?;
@@ -204,7 +204,7 @@ impl Shop {
                  barcode = CASE WHEN ?6 THEN ?7 ELSE barcode END,
                  weight_grams = coalesce(?8, weight_grams),
                  low_stock_threshold = coalesce(?9, low_stock_threshold),
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 updated_at = shop_now()
              WHERE id = ?1",
             params![
                 variant_id.0,
@@ -414,7 +414,7 @@ fn update_edited_variant(
         "UPDATE variants SET sku = ?2, option1 = ?3, option2 = ?4, option3 = ?5,
              price_minor = ?6, compare_at_minor = ?7, barcode = ?8, weight_grams = ?9,
              low_stock_threshold = ?10, position = ?11,
-             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             updated_at = shop_now()
          WHERE id = ?1",
     )?
     .execute(params![

@@ -39,8 +39,8 @@ impl Shop {
         }
         tx.execute(
             "UPDATE orders SET fulfillment_status = 'fulfilled', carrier = ?2, tracking_number = ?3,
-                 fulfilled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 fulfilled_at = shop_now(),
+                 updated_at = shop_now()
              WHERE id = ?1",
             params![id, carrier, tracking],
         )?;
@@ -128,8 +128,8 @@ impl Shop {
         };
         tx.execute(
             "UPDATE orders SET status = 'cancelled',
-                 cancelled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 cancelled_at = shop_now(),
+                 updated_at = shop_now()
              WHERE id = ?1",
             [id],
         )?;
@@ -302,7 +302,7 @@ fn reserved_units(conn: &Connection, order: i64) -> Result<i64, Error> {
         .prepare_cached(
             "SELECT coalesce(sum(quantity), 0) FROM stock_reservations
              WHERE order_id = ?1 AND released_at IS NULL
-               AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+               AND expires_at > shop_now()",
         )?
         .query_row([order], |row| row.get(0))?)
 }

@@ -324,7 +324,7 @@ pub(crate) fn set_payment_status(
     status: PaymentStatus,
 ) -> Result<(), Error> {
     tx.execute(
-        "UPDATE orders SET payment_status = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        "UPDATE orders SET payment_status = ?2, updated_at = shop_now()
          WHERE id = ?1",
         params![order, status.as_str()],
     )?;

@@ -71,7 +71,7 @@ impl Shop {
         }
         let attempt: i64 = tx.query_row(
             "UPDATE orders SET payment_attempts = payment_attempts + 1, payment_status = 'pending',
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 updated_at = shop_now()
              WHERE id = ?1 RETURNING payment_attempts",
             [id],
             |row| row.get(0),
@@ -103,7 +103,7 @@ impl Shop {
             sell_order_stock(&tx, id)?;
             set_payment_status(&tx, id, PaymentStatus::Paid)?;
             tx.execute(
-                "UPDATE orders SET paid_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                "UPDATE orders SET paid_at = shop_now(),
                      card_brand = ?2, card_last4 = ?3
                  WHERE id = ?1",
                 params![

@@ -92,7 +92,7 @@ impl Shop {
             .collect();
         let order = self.place_order(&lines, customer, discount_code)?;
         self.conn().execute(
-            "UPDATE carts SET closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE closed_at IS NULL",
+            "UPDATE carts SET closed_at = shop_now() WHERE closed_at IS NULL",
             [],
         )?;
         Ok(order)
