@@ -23,6 +23,7 @@ mod pricing;
 mod refunds;
 mod reports;
 pub mod reservations;
+mod setting_keys;
 mod settings;
 mod shop;
 pub mod test_orders;
@@ -46,6 +47,7 @@ pub use orders::{
 };
 pub use pricing::{DiscountCode, PricingRules, ShippingRate, Totals};
 pub use reports::{CHART_DAYS, DailySales, Dashboard};
+pub use setting_keys::SettingKey;
 pub use settings::{
     DiscountCodeForm, DiscountCodeInfo, DiscountState, PricingForm, ShippingRateForm,
     StoreSettings, StoreSettingsUpdate,

@@ -16,7 +16,7 @@ use ts_rs::TS;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::money::{Currency, Money};
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
 /// Basis points: 1 bps = 0.01 %, so 2000 bps = 20 %.
 pub const BPS: i64 = 10_000;
@@ -403,7 +403,7 @@ impl Shop {
             )));
         }
         let json = serde_json::to_string(rules).expect("pricing rules serialise");
-        self.set_setting("pricing", &json)
+        self.set_setting(SettingKey::Pricing, &json)
     }
 
     /// Creates or replaces a discount code.
@@ -457,8 +457,8 @@ pub struct DiscountCode {
 pub(crate) fn pricing_rules(conn: &Connection) -> Result<PricingRules, Error> {
     let json: Option<String> = conn
         .query_row(
-            "SELECT value FROM settings WHERE key = 'pricing'",
-            [],
+            "SELECT value FROM settings WHERE key = ?1",
+            [SettingKey::Pricing],
             |row| row.get(0),
         )
         .optional()?;

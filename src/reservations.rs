@@ -13,7 +13,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::orders::add_event;
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
 /// How often the app sweeps.
 pub const SWEEP_PERIOD: Duration = Duration::from_secs(60);
@@ -79,7 +79,7 @@ impl Shop {
         if seconds < 0 {
             return Err(Error::invalid("a reservation cannot last a negative time"));
         }
-        self.set_setting("reservation_seconds", &seconds.to_string())
+        self.set_setting(SettingKey::ReservationSeconds, &seconds.to_string())
     }
 }
 
@@ -90,8 +90,8 @@ const DEFAULT_RESERVATION_SECS: i64 = 15 * 60;
 pub(crate) fn reserve_order_stock(tx: &Connection, order: i64) -> Result<(), Error> {
     let seconds: i64 = tx
         .query_row(
-            "SELECT value FROM settings WHERE key = 'reservation_seconds'",
-            [],
+            "SELECT value FROM settings WHERE key = ?1",
+            [SettingKey::ReservationSeconds],
             |row| row.get::<_, String>(0),
         )
         .optional()?

@@ -15,7 +15,7 @@ use crate::catalogue::shop_currency;
 use crate::money::{Currency, Money};
 use crate::pricing::DiscountCode;
 use crate::pricing::{PricingRules, ShippingRate, format_percent, parse_percent};
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
 /// The threshold new variants start with when the owner has not chosen one (the schema's).
 const DEFAULT_LOW_STOCK: i64 = 5;
@@ -133,7 +133,7 @@ impl Shop {
     /// The low-stock threshold a new variant starts with (`low_stock_default`, else 5).
     pub fn low_stock_default(&self) -> Result<i64, Error> {
         Ok(self
-            .setting("low_stock_default")?
+            .setting(SettingKey::LowStockDefault)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_LOW_STOCK))
     }
@@ -196,9 +196,9 @@ impl Shop {
             tx.execute("UPDATE variants SET currency = ?1", [currency.code()])?;
         }
         for (key, value) in [
-            ("shop_name", name.to_owned()),
-            ("currency", currency.code().to_owned()),
-            ("low_stock_default", low_stock.to_string()),
+            (SettingKey::ShopName, name.to_owned()),
+            (SettingKey::Currency, currency.code().to_owned()),
+            (SettingKey::LowStockDefault, low_stock.to_string()),
         ] {
             crate::shop::put_setting(&tx, key, &value)?;
         }

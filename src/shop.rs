@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::clock::{self, Clock, SharedClock};
-use crate::{Currency, Error, db, demo};
+use crate::{Currency, Error, SettingKey, db, demo};
 
 /// File name of the database inside the data directory.
 const DATABASE_FILE: &str = "shop.db";
@@ -128,36 +128,38 @@ impl Shop {
     pub fn info(&self) -> Result<ShopInfo, Error> {
         Ok(ShopInfo {
             name: self
-                .setting("shop_name")?
+                .setting(SettingKey::ShopName)?
                 .unwrap_or_else(|| "Flagshop".to_owned()),
             currency: self.currency()?,
         })
     }
 
     /// A setting's value, if set.
-    pub fn setting(&self, key: &str) -> Result<Option<String>, Error> {
+    pub fn setting(&self, key: SettingKey) -> Result<Option<String>, Error> {
         Ok(self
             .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [key.as_str()],
+                |row| row.get(0),
+            )
             .optional()?)
     }
 
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
+    pub fn set_setting(&self, key: SettingKey, value: &str) -> Result<(), Error> {
         put_setting(&self.conn(), key, value)
     }
 
     /// Sets several settings at once: all of them or, on failure, none. An empty value removes
     /// the setting.
-    pub fn set_settings(&self, values: &[(&str, String)]) -> Result<(), Error> {
+    pub fn set_settings(&self, values: &[(SettingKey, String)]) -> Result<(), Error> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for (key, value) in values {
             if value.is_empty() {
-                tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+                tx.execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?;
             } else {
-                put_setting(&tx, key, value)?;
+                put_setting(&tx, *key, value)?;
             }
         }
         tx.commit()?;
@@ -170,8 +172,8 @@ impl Shop {
         let mut conn = self.conn();
         // Read first: a shop opened before needs no write lock to open again.
         let seeded: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_seeded')",
-            [],
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?1)",
+            [SettingKey::DemoSeeded.as_str()],
             |row| row.get(0),
         )?;
         if seeded {
@@ -179,9 +181,9 @@ impl Shop {
         }
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let seeded: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_seeded')
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?1)
                  OR EXISTS (SELECT 1 FROM products)",
-            [],
+            [SettingKey::DemoSeeded.as_str()],
             |row| row.get(0),
         )?;
         if !seeded {
@@ -189,8 +191,8 @@ impl Shop {
             tracing::info!("demo catalogue loaded");
         }
         tx.execute(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('demo_seeded', 'true')",
-            [],
+            "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, 'true')",
+            [SettingKey::DemoSeeded.as_str()],
         )?;
         tx.commit()?;
         Ok(())
@@ -220,12 +222,12 @@ impl Shop {
 }
 
 /// Sets `key` to `value` on a connection (or transaction) the caller holds.
-pub(crate) fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn put_setting(conn: &Connection, key: SettingKey, value: &str) -> Result<(), Error> {
     conn.prepare_cached(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )?
-    .execute([key, value])?;
+    .execute([key.as_str(), value])?;
     Ok(())
 }
 

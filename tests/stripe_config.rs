@@ -49,9 +49,11 @@ fn a_new_shop_points_at_stripe_with_no_keys() {
 #[test]
 fn the_webhook_port_comes_from_the_settings() {
     let (_dir, shop) = blank_shop();
-    shop.set_setting("stripe.webhook_port", "4343").unwrap();
+    shop.set_setting(flagshop::SettingKey::StripeWebhookPort, "4343")
+        .unwrap();
     assert_eq!(shop.stripe_webhook_port().unwrap(), 4343);
-    shop.set_setting("stripe.webhook_port", "99999").unwrap();
+    shop.set_setting(flagshop::SettingKey::StripeWebhookPort, "99999")
+        .unwrap();
     let err = shop.stripe_webhook_port().unwrap_err();
     assert!(
         err.to_string().contains("\"99999\" is not a port number"),
@@ -296,7 +298,8 @@ fn no_request_carrying_the_key_leaves_for_a_saved_server_elsewhere() {
     assert!(err.to_string().contains("STRIPE_API_BASE"), "{err}");
 
     // Saved anyway (by an older Flagshop, or by hand): the app refuses to use it.
-    shop.set_setting("stripe.api_base", &remote.url()).unwrap();
+    shop.set_setting(flagshop::SettingKey::StripeApiBase, &remote.url())
+        .unwrap();
     assert!(shop.stripe_client().is_err());
     let status = shop.stripe_status().unwrap();
     assert!(!status.ready);

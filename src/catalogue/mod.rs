@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::money::{Currency, Money};
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -443,8 +443,8 @@ fn variant_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Variant, Error>> {
 /// currency per shop keeps carts and totals simple and honest.
 pub(crate) fn shop_currency(conn: &Connection) -> Result<Currency, Error> {
     let code: Option<String> = conn
-        .prepare_cached("SELECT value FROM settings WHERE key = 'currency'")?
-        .query_row([], |row| row.get(0))
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([SettingKey::Currency], |row| row.get(0))
         .optional()?;
     Ok(code
         .as_deref()

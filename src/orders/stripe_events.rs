@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
 impl Shop {
     /// Records that a Stripe event was applied. False when it already was: each event id is
@@ -60,4 +60,4 @@ impl Shop {
 }
 
 /// The setting where catching up with Stripe's events resumes.
-const EVENTS_SYNCED_UNTIL: &str = "stripe.events_synced_until";
+const EVENTS_SYNCED_UNTIL: SettingKey = SettingKey::StripeEventsSyncedUntil;

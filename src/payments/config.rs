@@ -11,30 +11,30 @@ use ts_rs::TS;
 
 use super::client::{check_base, check_key, is_loopback, is_stripe_host};
 use super::{DEFAULT_API_BASE, PaymentError, ServerKind, StripeClient};
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
 const API_BASE: Setting = Setting {
-    key: "stripe.api_base",
+    key: SettingKey::StripeApiBase,
     env: "STRIPE_API_BASE",
 };
 const SECRET_KEY: Setting = Setting {
-    key: "stripe.secret_key",
+    key: SettingKey::StripeSecretKey,
     env: "STRIPE_SECRET_KEY",
 };
 const PUBLISHABLE_KEY: Setting = Setting {
-    key: "stripe.publishable_key",
+    key: SettingKey::StripePublishableKey,
     env: "STRIPE_PUBLISHABLE_KEY",
 };
 const WEBHOOK_SECRET: Setting = Setting {
-    key: "stripe.webhook_secret",
+    key: SettingKey::StripeWebhookSecret,
     env: "STRIPE_WEBHOOK_SECRET",
 };
 const WEBHOOK_PORT: Setting = Setting {
-    key: "stripe.webhook_port",
+    key: SettingKey::StripeWebhookPort,
     env: "STRIPE_WEBHOOK_PORT",
 };
 const JS_URL: Setting = Setting {
-    key: "stripe.js_url",
+    key: SettingKey::StripeJsUrl,
     env: "STRIPE_JS_URL",
 };
 
@@ -46,7 +46,7 @@ const SERVER_KIND_ENV: &str = "STRIPE_SERVER_KIND";
 
 /// A value the environment may override.
 struct Setting {
-    key: &'static str,
+    key: SettingKey,
     env: &'static str,
 }
 

@@ -13,11 +13,11 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::shop::put_setting;
-use crate::{Error, Shop};
+use crate::{Error, SettingKey, Shop};
 
-const PREFIX: &str = "stripe.idempotency_prefix";
+const PREFIX: SettingKey = SettingKey::StripeIdempotencyPrefix;
 /// The database path the prefix was made for: another path means a copy.
-const PREFIX_PATH: &str = "stripe.idempotency_prefix_path";
+const PREFIX_PATH: SettingKey = SettingKey::StripeIdempotencyPrefixPath;
 
 impl Shop {
     /// The idempotency key for `what` (such as `order-12-attempt-1-confirm`) in this shop:

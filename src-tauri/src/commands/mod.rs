@@ -181,7 +181,8 @@ mod tests {
     fn failures_that_are_not_bad_input_are_internal_or_busy() {
         let corrupt = tempfile::tempdir().unwrap();
         let shop = Shop::open_blank(corrupt.path()).unwrap();
-        shop.set_setting("pricing", "{not json").unwrap();
+        shop.set_setting(flagshop::SettingKey::Pricing, "{not json")
+            .unwrap();
         let e = CommandError::from(shop.pricing_rules().unwrap_err());
         assert_eq!(e.code, ErrorCode::Internal);
         assert!(
