@@ -40,6 +40,11 @@ impl ManualClock {
         Arc::new(ManualClock(AtomicI64::new(SystemClock.now_millis())))
     }
 
+    /// Starts at `millis` since the Unix epoch.
+    pub fn at(millis: i64) -> Arc<ManualClock> {
+        Arc::new(ManualClock(AtomicI64::new(millis)))
+    }
+
     pub fn advance(&self, by: Duration) {
         let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.0.fetch_add(by, Ordering::SeqCst);

@@ -314,8 +314,9 @@ pub(crate) fn record_movement(
     )?
     .execute(params![variant.0, balance_after])?;
     tx.prepare_cached(
-        "INSERT INTO stock_ledger (variant_id, delta, reason, order_id, note, balance_after)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO stock_ledger (variant_id, delta, reason, order_id, note, balance_after,
+                                   created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, shop_now())",
     )?
     .execute(params![
         variant.0,

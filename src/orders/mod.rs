@@ -14,6 +14,8 @@ mod payment;
 mod placing;
 mod queries;
 mod stripe_events;
+#[cfg(test)]
+mod ui_fixtures;
 
 pub(crate) use actions::{CancelStep, restock_order, units_out};
 
@@ -337,8 +339,11 @@ pub(crate) fn add_event(
     kind: &str,
     message: &str,
 ) -> Result<(), Error> {
-    tx.prepare_cached("INSERT INTO order_events (order_id, kind, message) VALUES (?1, ?2, ?3)")?
-        .execute(params![order, kind, message])?;
+    tx.prepare_cached(
+        "INSERT INTO order_events (order_id, kind, message, created_at)
+         VALUES (?1, ?2, ?3, shop_now())",
+    )?
+    .execute(params![order, kind, message])?;
     Ok(())
 }
 

@@ -231,9 +231,10 @@ fn insert_order(
     tx.execute(
         "INSERT INTO orders (number, customer_id, email, ship_name, ship_line1, ship_line2,
                              ship_city, ship_postal_code, ship_country, currency, subtotal,
-                             discount, shipping, tax, total, discount_code, test)
+                             discount, shipping, tax, total, discount_code, test, created_at,
+                             updated_at)
          VALUES ('new-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
-                 ?13, ?14, ?15, ?16)",
+                 ?13, ?14, ?15, ?16, shop_now(), shop_now())",
         params![
             customer_id,
             customer.email,

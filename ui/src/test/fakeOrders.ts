@@ -249,10 +249,9 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         return { seen: 3, applied: waiting.length, failed: 0, first_failure: null };
       }
       case 'fulfil_order': {
-        const o = find(args.number);
-        if (!SETTLED.includes(o.payment_status)) {
-          throw forbidden(o, `cannot be fulfilled: it is not paid (${o.payment_status})`);
-        }
+        const o = fresh(find(args.number));
+        // What the core decided for this order, as it sent it.
+        if (o.actions.fulfil_refused) throw { code: 'forbidden', message: o.actions.fulfil_refused };
         o.fulfillment_status = 'fulfilled';
         o.carrier = (args.carrier as string | null) ?? null;
         o.tracking_number = args.tracking as string;
@@ -269,10 +268,8 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
         return fresh(o);
       }
       case 'cancel_order': {
-        const o = find(args.number);
-        if (o.fulfillment_status === 'fulfilled' && o.payment_status !== 'refunded') {
-          throw forbidden(o, 'cannot be cancelled: it is fulfilled; refund it in full first');
-        }
+        const o = fresh(find(args.number));
+        if (o.actions.cancel.refused) throw { code: 'forbidden', message: o.actions.cancel.refused };
         o.status = 'cancelled';
         // A cancelled order lacks nothing any more: it is no longer oversold.
         o.oversold_units = 0;

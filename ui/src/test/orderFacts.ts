@@ -1,6 +1,7 @@
 // The facts and allowed actions the core sends with an order (line totals, what is paid and
 // refundable, what cancelling does), filled in for the hand-made orders of the test fakes.
-// TODO(#16): build the fakes from orders the core produces instead, so they cannot disagree.
+// orderFacts.test.ts holds them to the orders the core produces (./bindings/orderFixtures),
+// so a fake cannot let an order do what the core refuses.
 import type { Order } from '../lib/ordersApi';
 
 type Bare = Omit<Order, 'paid' | 'net_payment' | 'actions' | 'lines'> & {
@@ -29,9 +30,10 @@ export function withFacts(o: Bare | Order): Order {
   let fulfil_refused: string | null = null;
   if (o.status === 'cancelled') fulfil_refused = `Order ${o.number} cannot be fulfilled: it is cancelled`;
   else if (shipped) fulfil_refused = `Order ${o.number} is already fulfilled`;
-  else if (!paid || o.payment_status === 'refunded') {
-    fulfil_refused = `Order ${o.number} cannot be fulfilled: it is not paid (${o.payment_status})`;
-  }
+  else if (o.payment_status === 'refunded') fulfil_refused = `Order ${o.number} cannot be fulfilled: it was refunded in full`;
+  else if (o.payment_status === 'failed') fulfil_refused = `Order ${o.number} cannot be fulfilled: its payment failed`;
+  else if (o.payment_status === 'voided') fulfil_refused = `Order ${o.number} cannot be fulfilled: its payment was voided`;
+  else if (!paid) fulfil_refused = `Order ${o.number} cannot be fulfilled: it is not paid (${o.payment_status})`;
   return {
     ...o,
     lines: o.lines.map((l) => ({ ...l, total: l.unit_price * l.quantity })),
