@@ -83,13 +83,20 @@ impl Shop {
     /// Opens the shop in `data_dir`, creating it if needed. A shop opened for the first time is
     /// filled with the demo catalogue, so that a new install looks like a real shop.
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Shop, Error> {
-        let shop = Shop::open_blank(data_dir)?;
+        let shop = Shop::open_as_is(data_dir)?;
         shop.seed_demo_once()?;
         Ok(shop)
     }
 
-    /// Opens the shop in `data_dir` without ever loading the demo catalogue.
+    /// Opens the shop in `data_dir` without ever loading the demo catalogue, and remembers
+    /// that: a shop created blank stays blank when it is opened again the usual way.
     pub fn open_blank(data_dir: impl AsRef<Path>) -> Result<Shop, Error> {
+        let shop = Shop::open_as_is(data_dir)?;
+        shop.mark_demo_seeded()?;
+        Ok(shop)
+    }
+
+    fn open_as_is(data_dir: impl AsRef<Path>) -> Result<Shop, Error> {
         let data_dir = data_dir.as_ref().to_owned();
         std::fs::create_dir_all(&data_dir).map_err(|source| Error::DataDir {
             path: data_dir.clone(),
@@ -195,6 +202,21 @@ impl Shop {
             [SettingKey::DemoSeeded.as_str()],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that the demo catalogue is not to be loaded (any more). Writes only the first
+    /// time: opening a shop again needs no write lock.
+    fn mark_demo_seeded(&self) -> Result<(), Error> {
+        let conn = self.conn();
+        let seeded: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?1)",
+            [SettingKey::DemoSeeded],
+            |row| row.get(0),
+        )?;
+        if !seeded {
+            put_setting(&conn, SettingKey::DemoSeeded, "true")?;
+        }
         Ok(())
     }
 

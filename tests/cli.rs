@@ -325,6 +325,13 @@ fn data_dir_comes_from_the_environment() {
             .unwrap()
             .contains("0 product(s)")
     );
+    // A blank shop stays blank: the next command does not fill it with the demo catalogue.
+    let listed = Command::new(env!("CARGO_BIN_EXE_flagshop"))
+        .args(["products", "list", "--json"])
+        .env("FLAGSHOP_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(json(&listed), serde_json::json!([]));
 }
 
 /// `flagshop` pointed at a running localstripe.
