@@ -26,6 +26,7 @@ pub mod reservations;
 mod setting_keys;
 mod settings;
 mod shop;
+pub mod shopify_csv;
 pub mod test_orders;
 pub mod webhooks;
 
