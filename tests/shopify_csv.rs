@@ -112,3 +112,38 @@ fn the_dialects_carry_their_oddities_through() {
         );
     }
 }
+
+#[test]
+fn every_variant_of_every_fixture_ends_with_a_sku_of_its_own() {
+    for name in [
+        "kcohen_product_template.csv",
+        "shopify_2025_product_template.csv",
+        "shopifypartners_apparel.csv",
+        "reximprimis_export_pl.csv",
+        "legacy_2019_product_template.csv",
+    ] {
+        let Some(file) = fixture(name) else { return };
+        let mut catalogue = read_products(file).unwrap();
+        let missing = catalogue
+            .products
+            .iter()
+            .flat_map(|p| &p.variants)
+            .filter(|v| v.sku.is_empty())
+            .count();
+        flagshop::shopify_csv::assign_skus(&mut catalogue);
+        let skus: Vec<String> = catalogue
+            .products
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| v.sku.to_uppercase()))
+            .collect();
+        let unique: std::collections::HashSet<_> = skus.iter().collect();
+        assert_eq!(unique.len(), skus.len(), "{name}: {skus:?}");
+        assert!(skus.iter().all(|s| !s.is_empty()), "{name}");
+        // Each SKU that was made is reported with its row.
+        assert!(
+            catalogue.problems.len() >= missing,
+            "{name}: {:?}",
+            catalogue.problems
+        );
+    }
+}
