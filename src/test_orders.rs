@@ -149,7 +149,7 @@ impl Shop {
         &self,
         numbers: &[String],
     ) -> Result<TestOrderDeletion, Error> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut preview = TestOrderDeletion {
             orders: Vec::new(),
             refunds: 0,

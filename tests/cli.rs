@@ -348,6 +348,21 @@ fn flagshop_with_stripe(data_dir: &Path, stripe: &LocalStripe, args: &[&str]) ->
         .expect("run flagshop")
 }
 
+/// On hand of the 3×5 ft nylon Snake Island flag, as `products show` reports it.
+fn snake_island_on_hand(dir: &Path) -> i64 {
+    json(&flagshop(
+        dir,
+        &["products", "show", "ukraine-snake-island-flag", "--json"],
+    ))["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["sku"] == "UA-SNK-3X5-NYL")
+        .unwrap()["on_hand"]
+        .as_i64()
+        .unwrap()
+}
+
 /// Buys one Snake Island flag with `card` and returns the order number.
 fn checkout(dir: &Path, stripe: &LocalStripe, card: &str) -> String {
     let order = json(&flagshop_with_stripe(
@@ -414,27 +429,14 @@ fn orders_fulfil_note_and_cancel_from_the_command_line() {
     assert_eq!(stderr(&out), "error: a note cannot be empty\n");
 
     // Paid and not shipped: refunded through Stripe and restocked.
-    let on_hand = |dir: &Path| {
-        json(&flagshop(
-            dir,
-            &["products", "show", "ukraine-snake-island-flag", "--json"],
-        ))["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["sku"] == "UA-SNK-3X5-NYL")
-            .unwrap()["on_hand"]
-            .as_i64()
-            .unwrap()
-    };
-    let before = on_hand(dir.path());
+    let before = snake_island_on_hand(dir.path());
     let refunded = checkout(dir.path(), &stripe, "visa");
-    assert_eq!(on_hand(dir.path()), before - 1);
+    assert_eq!(snake_island_on_hand(dir.path()), before - 1);
     let order = json(&run(&["orders", "cancel", &refunded, "--json"]));
     assert_eq!(order["status"], "cancelled");
     assert_eq!(order["payment_status"], "refunded");
     assert_eq!(order["amount_refunded"], order["totals"]["total"]);
-    assert_eq!(on_hand(dir.path()), before);
+    assert_eq!(snake_island_on_hand(dir.path()), before);
 
     // Declined: its PaymentIntent is voided.
     let declined = checkout(dir.path(), &stripe, "charge_declined");
@@ -580,20 +582,7 @@ fn test_orders_are_deleted_from_the_command_line_after_a_preview() {
     let real = storefront_order(dir.path(), &stripe, "visa");
     let first = checkout(dir.path(), &stripe, "visa");
     let second = checkout(dir.path(), &stripe, "charge_declined");
-    let on_hand = || {
-        json(&flagshop(
-            dir.path(),
-            &["products", "show", "ukraine-snake-island-flag", "--json"],
-        ))["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["sku"] == "UA-SNK-3X5-NYL")
-            .unwrap()["on_hand"]
-            .as_i64()
-            .unwrap()
-    };
-    let before = on_hand();
+    let before = snake_island_on_hand(dir.path());
 
     // Without --yes: what it would do, and nothing done.
     let out = run(&["orders", "delete-test", "--all"]);
@@ -604,7 +593,7 @@ fn test_orders_are_deleted_from_the_command_line_after_a_preview() {
         "{text}"
     );
     assert!(text.contains("1 unit(s) back in stock"), "{text}");
-    assert_eq!(on_hand(), before);
+    assert_eq!(snake_island_on_hand(dir.path()), before);
 
     // A real order is refused by name; the test order beside it still goes.
     let out = run(&["orders", "delete-test", &first, &real, "--yes"]);
@@ -616,7 +605,7 @@ fn test_orders_are_deleted_from_the_command_line_after_a_preview() {
              error: 1 order(s) were not deleted\n"
         )
     );
-    assert_eq!(on_hand(), before + 1);
+    assert_eq!(snake_island_on_hand(dir.path()), before + 1);
 
     let done = json(&run(&["orders", "delete-test", "--all", "--yes", "--json"]));
     assert_eq!(done["deleted"], serde_json::json!([second]));

@@ -165,6 +165,20 @@ pub(super) struct OrderState {
     payment_intent: Option<String>,
 }
 
+impl OrderState {
+    /// The state of an order already loaded.
+    pub(super) fn of(order: &Order) -> OrderState {
+        OrderState {
+            id: order.id,
+            number: order.number.clone(),
+            cancelled: order.status == "cancelled",
+            payment: order.payment_status,
+            fulfilled: order.fulfillment_status == "fulfilled",
+            payment_intent: order.payment_intent_id.clone(),
+        }
+    }
+}
+
 pub(super) fn order_state(conn: &Connection, id: i64) -> Result<OrderState, Error> {
     let (number, status, payment, fulfillment, payment_intent): (
         String,
@@ -240,24 +254,15 @@ fn cancel_step(state: &OrderState) -> Result<CancelStep, String> {
 }
 
 /// What the owner may do with the order, from the same decisions its actions make.
-pub(super) fn allowed(
-    conn: &Connection,
-    state: &OrderState,
-    order: &Order,
-) -> Result<OrderActions, Error> {
+pub(super) fn allowed(conn: &Connection, order: &Order) -> Result<OrderActions, Error> {
+    let state = &OrderState::of(order);
     let left = order.totals.total - order.amount_refunded;
     let refundable = if state.payment.is_settled() && state.payment_intent.is_some() {
         left.max(0)
     } else {
         0
     };
-    let none = CancelPreview {
-        refused: None,
-        refund: 0,
-        restock_units: 0,
-        release_units: 0,
-        voids_payment: false,
-    };
+    let none = CancelPreview::default();
     let cancel = match cancel_step(state) {
         Err(reason) => CancelPreview {
             refused: Some(format!("Order {} {reason}", state.number)),

@@ -175,7 +175,7 @@ pub struct OrderLine {
 
 /// What the owner may do with an order now. A refusal is the sentence the core would answer
 /// the action with, so the UI can say it before anything is tried.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct OrderActions {
     /// Why it cannot be fulfilled now; `None` when it can.
@@ -187,7 +187,7 @@ pub struct OrderActions {
 }
 
 /// What cancelling an order does: refund first, restock, release, void.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct CancelPreview {
     /// Why it cannot be cancelled now; `None` when it can.
@@ -392,7 +392,7 @@ pub(crate) fn load_order(conn: &Connection, id: i64) -> Result<Order, Error> {
         .collect::<Result<_, _>>()?;
     order.paid = order.payment_status.is_settled();
     order.net_payment = order.totals.total - order.amount_refunded;
-    order.actions = actions::allowed(conn, &actions::order_state(conn, id)?, &order)?;
+    order.actions = actions::allowed(conn, &order)?;
     order.events = conn
         .prepare_cached(
             "SELECT kind, message, created_at FROM order_events WHERE order_id = ?1 ORDER BY id",
@@ -451,17 +451,7 @@ fn order_from_row(id: i64, row: &Row<'_>) -> rusqlite::Result<Result<Order, Erro
         oversold_units: 0,
         paid: false,
         net_payment: 0,
-        actions: OrderActions {
-            fulfil_refused: None,
-            refundable: 0,
-            cancel: CancelPreview {
-                refused: None,
-                refund: 0,
-                restock_units: 0,
-                release_units: 0,
-                voids_payment: false,
-            },
-        },
+        actions: OrderActions::default(),
         carrier: row.get(24)?,
         tracking_number: row.get(25)?,
         lines: Vec::new(),
