@@ -23,6 +23,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../migrations/008_refund_attempts.sql"),
     include_str!("../migrations/009_test_orders.sql"),
     include_str!("../migrations/010_clock.sql"),
+    include_str!("../migrations/011_import.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

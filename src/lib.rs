@@ -34,7 +34,7 @@ pub use cart::{Cart, CartLine};
 pub use catalogue::{
     Collection, NewProduct, NewVariant, Product, ProductEdit, ProductId, ProductImage, ProductPage,
     ProductQuery, ProductStatus, ProductSummary, ProductUpdate, Variant, VariantEdit, VariantId,
-    VariantUpdate,
+    VariantUpdate, WeightUnit,
 };
 pub use customers::{CustomerDetail, CustomerSummary};
 pub use disputes::OrderDispute;

@@ -401,6 +401,34 @@ pub(crate) fn link_image(
     insert_image(tx, product, &image.hash, &image.checked, alt)
 }
 
+/// Puts an imported image at `position` in a product's gallery, remembering where it came
+/// from, inside the caller's transaction. The same bytes already in the gallery only gain the
+/// source.
+pub(crate) fn link_imported_image(
+    tx: &Connection,
+    product: ProductId,
+    image: &StoredImage,
+    alt: &str,
+    position: i64,
+    source: &str,
+) -> Result<(), Error> {
+    tx.prepare_cached(
+        "INSERT INTO product_images (product_id, hash, width, height, alt, position, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (product_id, hash) DO UPDATE SET source = coalesce(source, excluded.source)",
+    )?
+    .execute(params![
+        product.0,
+        image.hash,
+        image.checked.width,
+        image.checked.height,
+        alt.trim(),
+        position,
+        source
+    ])?;
+    Ok(())
+}
+
 fn insert_image(
     tx: &Connection,
     product: ProductId,

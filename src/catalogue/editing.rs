@@ -67,51 +67,7 @@ impl Shop {
     pub fn save_product(&self, handle: Option<&str>, edit: &ProductEdit) -> Result<Product, Error> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = match handle {
-            None => insert_product(
-                &tx,
-                &NewProduct {
-                    handle: edit.handle.clone(),
-                    title: edit.title.clone(),
-                    description: edit.description.clone(),
-                    vendor: edit.vendor.clone(),
-                    product_type: edit.product_type.clone(),
-                    tags: edit.tags.clone(),
-                    status: Some(edit.status),
-                    options: edit.options.clone(),
-                    collections: edit.collections.clone(),
-                    variants: Vec::new(),
-                },
-            )?,
-            Some(handle) => {
-                let id = product_id(&tx, handle)?;
-                check_title(&edit.title)?;
-                tx.execute(
-                    "UPDATE products SET title = ?2, description = ?3, vendor = ?4,
-                         product_type = ?5, tags = ?6, status = ?7,
-                         updated_at = shop_now()
-                     WHERE id = ?1",
-                    params![
-                        id.0,
-                        edit.title.trim(),
-                        edit.description,
-                        edit.vendor.trim(),
-                        edit.product_type.trim(),
-                        join_tags(&edit.tags),
-                        edit.status.as_str(),
-                    ],
-                )?;
-                tx.execute("DELETE FROM product_options WHERE product_id = ?1", [id.0])?;
-                write_options(&tx, id, handle, &edit.options)?;
-                tx.execute(
-                    "DELETE FROM collection_products WHERE product_id = ?1",
-                    [id.0],
-                )?;
-                write_collections(&tx, id, &edit.collections)?;
-                id
-            }
-        };
-        save_variants(&tx, id, edit)?;
+        let id = save_edit(&tx, handle, edit)?;
         tx.commit()?;
         tracing::info!(handle = edit.handle, "product saved");
         load_product(&conn, id)
@@ -222,6 +178,61 @@ impl Shop {
         tx.commit()?;
         load_variant(&conn, variant_id)
     }
+}
+
+/// What [`Shop::save_product`] does, inside the caller's (immediate) transaction: the product
+/// import saves through the same rules as the editor.
+pub(crate) fn save_edit(
+    tx: &Connection,
+    handle: Option<&str>,
+    edit: &ProductEdit,
+) -> Result<ProductId, Error> {
+    let id = match handle {
+        None => insert_product(
+            tx,
+            &NewProduct {
+                handle: edit.handle.clone(),
+                title: edit.title.clone(),
+                description: edit.description.clone(),
+                vendor: edit.vendor.clone(),
+                product_type: edit.product_type.clone(),
+                tags: edit.tags.clone(),
+                status: Some(edit.status),
+                options: edit.options.clone(),
+                collections: edit.collections.clone(),
+                variants: Vec::new(),
+            },
+        )?,
+        Some(handle) => {
+            let id = product_id(tx, handle)?;
+            check_title(&edit.title)?;
+            tx.execute(
+                "UPDATE products SET title = ?2, description = ?3, vendor = ?4,
+                     product_type = ?5, tags = ?6, status = ?7,
+                     updated_at = shop_now()
+                 WHERE id = ?1",
+                params![
+                    id.0,
+                    edit.title.trim(),
+                    edit.description,
+                    edit.vendor.trim(),
+                    edit.product_type.trim(),
+                    join_tags(&edit.tags),
+                    edit.status.as_str(),
+                ],
+            )?;
+            tx.execute("DELETE FROM product_options WHERE product_id = ?1", [id.0])?;
+            write_options(tx, id, handle, &edit.options)?;
+            tx.execute(
+                "DELETE FROM collection_products WHERE product_id = ?1",
+                [id.0],
+            )?;
+            write_collections(tx, id, &edit.collections)?;
+            id
+        }
+    };
+    save_variants(tx, id, edit)?;
+    Ok(id)
 }
 
 /// Inserts a product, its options, variants (with their initial stock) and collection links.

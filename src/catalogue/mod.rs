@@ -9,7 +9,7 @@ mod editing;
 mod listing;
 mod rules;
 
-pub(crate) use editing::insert_product;
+pub(crate) use editing::{insert_product, save_edit};
 
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,44 @@ impl std::str::FromStr for ProductStatus {
     }
 }
 
+/// The unit a variant's weight is shown in; weights are stored in grams.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum WeightUnit {
+    #[default]
+    G,
+    Kg,
+    Lb,
+    Oz,
+}
+
+impl WeightUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WeightUnit::G => "g",
+            WeightUnit::Kg => "kg",
+            WeightUnit::Lb => "lb",
+            WeightUnit::Oz => "oz",
+        }
+    }
+}
+
+impl std::str::FromStr for WeightUnit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "g" => Ok(WeightUnit::G),
+            "kg" => Ok(WeightUnit::Kg),
+            "lb" => Ok(WeightUnit::Lb),
+            "oz" => Ok(WeightUnit::Oz),
+            other => Err(Error::invalid(format!(
+                "unknown weight unit \"{other}\" (expected g, kg, lb or oz)"
+            ))),
+        }
+    }
+}
+
 /// Most option names a product may have (Shopify's limit, and enough for size × material × colour).
 const MAX_OPTIONS: usize = 3;
 
@@ -105,6 +143,13 @@ pub struct Variant {
     pub currency: Currency,
     pub barcode: Option<String>,
     pub weight_grams: i64,
+    /// The unit the weight is shown in.
+    pub weight_unit: WeightUnit,
+    /// What one unit costs the shop, minor units of `currency` (for margins); never shown to
+    /// shoppers.
+    pub cost_per_item: Option<i64>,
+    /// The hash of the variant's own image among its product's images, once it is stored.
+    pub image: Option<String>,
     pub on_hand: i64,
     /// Units promised to unpaid orders.
     pub reserved: i64,
@@ -402,7 +447,9 @@ pub(crate) fn load_product(conn: &Connection, id: ProductId) -> Result<Product, 
 
 const VARIANT_SELECT: &str = "SELECT v.id, v.sku, v.option1, v.option2, v.option3, v.price_minor,
         v.compare_at_minor, v.currency, v.barcode, v.weight_grams, s.on_hand, s.reserved,
-        s.available, v.low_stock_threshold
+        s.available, v.low_stock_threshold, v.weight_unit, v.cost_minor,
+        (SELECT i.hash FROM product_images i
+         WHERE i.product_id = v.product_id AND i.source = v.image_source)
     FROM variants v JOIN variant_stock s ON s.variant_id = v.id";
 
 fn load_variant(conn: &Connection, id: VariantId) -> Result<Variant, Error> {
@@ -422,6 +469,10 @@ fn variant_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Variant, Error>> {
         Ok(c) => c,
         Err(e) => return Ok(Err(e.into())),
     };
+    let weight_unit = match row.get::<_, String>(14)?.parse() {
+        Ok(unit) => unit,
+        Err(e) => return Ok(Err(e)),
+    };
     Ok(Ok(Variant {
         id: VariantId(row.get(0)?),
         sku: row.get(1)?,
@@ -431,6 +482,9 @@ fn variant_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Variant, Error>> {
         currency,
         barcode: row.get(8)?,
         weight_grams: row.get(9)?,
+        weight_unit,
+        cost_per_item: row.get(15)?,
+        image: row.get(16)?,
         on_hand: row.get(10)?,
         reserved: row.get(11)?,
         available: row.get(12)?,
@@ -453,7 +507,7 @@ pub(crate) fn shop_currency(conn: &Connection) -> Result<Currency, Error> {
         .unwrap_or(Currency::USD))
 }
 
-fn join_tags(tags: &[String]) -> String {
+pub(crate) fn join_tags(tags: &[String]) -> String {
     let mut clean: Vec<&str> = Vec::new();
     for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if !clean.iter().any(|c| c.eq_ignore_ascii_case(tag)) {

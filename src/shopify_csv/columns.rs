@@ -79,6 +79,54 @@ impl Column {
     }
 }
 
+impl Column {
+    /// The column's name in Shopify's current (2025) template, which the export writes.
+    pub fn current_name(self) -> String {
+        match self {
+            Column::OptionName(i) => format!("Option{} name", i + 1),
+            Column::OptionValue(i) => format!("Option{} value", i + 1),
+            other => other.names().0.to_owned(),
+        }
+    }
+
+    /// The column's name in the 2023 template older tools read (`--legacy-header`).
+    pub fn legacy_name(self) -> String {
+        match self {
+            Column::OptionName(i) => format!("Option{} Name", i + 1),
+            Column::OptionValue(i) => format!("Option{} Value", i + 1),
+            other => other.names().1.to_owned(),
+        }
+    }
+
+    /// (2025 name, 2023 name) of the columns that are not options.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Column::Handle => ("URL handle", "Handle"),
+            Column::Title => ("Title", "Title"),
+            Column::Body => ("Description", "Body (HTML)"),
+            Column::Vendor => ("Vendor", "Vendor"),
+            Column::ProductCategory => ("Product category", "Product Category"),
+            Column::Type => ("Type", "Type"),
+            Column::Tags => ("Tags", "Tags"),
+            Column::Published => ("Published on online store", "Published"),
+            Column::Status => ("Status", "Status"),
+            Column::Sku => ("SKU", "Variant SKU"),
+            Column::Grams => ("Weight value (grams)", "Variant Grams"),
+            Column::WeightUnit => ("Weight unit for display", "Variant Weight Unit"),
+            Column::InventoryQty => ("Inventory quantity", "Variant Inventory Qty"),
+            Column::Price => ("Price", "Variant Price"),
+            Column::CompareAtPrice => ("Compare-at price", "Variant Compare At Price"),
+            Column::CostPerItem => ("Cost per item", "Cost per item"),
+            Column::Barcode => ("Barcode", "Variant Barcode"),
+            Column::ImageSrc => ("Product image URL", "Image Src"),
+            Column::ImagePosition => ("Image position", "Image Position"),
+            Column::ImageAlt => ("Image alt text", "Image Alt Text"),
+            Column::VariantImage => ("Variant image URL", "Variant Image"),
+            Column::OptionName(_) | Column::OptionValue(_) => unreachable!("named above"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Column::{self, *};
@@ -106,6 +154,39 @@ mod tests {
             assert_eq!(Column::from_header(current), Some(column), "{current}");
         }
         assert_eq!(Column::from_header("  STATUS "), Some(Status));
+    }
+
+    #[test]
+    fn the_names_written_are_the_names_read() {
+        let all = [
+            Handle,
+            Title,
+            Body,
+            Vendor,
+            ProductCategory,
+            Type,
+            Tags,
+            Published,
+            Status,
+            Sku,
+            Grams,
+            WeightUnit,
+            InventoryQty,
+            Price,
+            CompareAtPrice,
+            CostPerItem,
+            Barcode,
+            ImageSrc,
+            ImagePosition,
+            ImageAlt,
+            VariantImage,
+            OptionName(2),
+            OptionValue(1),
+        ];
+        for column in all {
+            assert_eq!(Column::from_header(&column.current_name()), Some(column));
+            assert_eq!(Column::from_header(&column.legacy_name()), Some(column));
+        }
     }
 
     #[test]

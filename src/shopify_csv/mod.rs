@@ -1,10 +1,24 @@
 //! Shopify's product CSV, the format every shop tool and spreadsheet speaks: reading every
-//! dialect of it into products (`reading`), by columns matched by name (`columns`), and giving
-//! every variant a SKU of its own (`skus`).
+//! dialect of it into products (`reading`, by columns matched by name in `columns`), giving
+//! every variant a SKU of its own (`skus`), turning cells into the shop's values (`values`,
+//! `html`, `plan`), and importing them (`import`) with their images (`images`).
 
 pub mod columns;
+mod html;
+mod images;
+mod import;
+mod plan;
 mod reading;
 mod skus;
+mod values;
 
-pub use reading::{CsvCatalogue, CsvImage, CsvProduct, CsvVariant, Problem, read_products};
+pub use html::{html_to_markdown, markdown_to_html};
+pub use images::Fetched;
+pub use import::{
+    CsvSource, ImageFailure, ImportOptions, ImportPhase, ImportProgress, ImportReport,
+    ProductAction, ProductOutcome, StockChange,
+};
+pub use reading::{
+    CsvCatalogue, CsvImage, CsvProduct, CsvVariant, Problem, Severity, read_products,
+};
 pub use skus::assign_skus;

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::columns::Column;
 
@@ -61,11 +62,43 @@ pub struct CsvImage {
 
 /// Something about one cell, row or column the owner should know: `row` is the row a
 /// spreadsheet shows (the header is row 1), `column` the header as the file spells it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct Problem {
+    #[ts(type = "number")]
     pub row: usize,
     pub column: Option<String>,
     pub message: String,
+    /// An error kept something out (a product, a row, a variant's stock); a warning did not.
+    pub severity: Severity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Problem {
+    pub fn error(row: usize, column: Option<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            row,
+            column,
+            message: message.into(),
+            severity: Severity::Error,
+        }
+    }
+
+    pub fn warning(row: usize, column: Option<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            row,
+            column,
+            message: message.into(),
+            severity: Severity::Warning,
+        }
+    }
 }
 
 /// What a file holds.
@@ -76,6 +109,20 @@ pub struct CsvCatalogue {
     pub problems: Vec<Problem>,
     /// Headers Flagshop does not import (markets, Google Shopping, metafields, …), each once.
     pub ignored_columns: Vec<String>,
+    /// Each column read, as the file spells its header (for messages).
+    #[serde(skip)]
+    pub headers: HashMap<Column, String>,
+}
+
+impl CsvCatalogue {
+    /// The header of `column` as the file spells it, or the current template's name for a
+    /// column the file lacks.
+    pub fn header(&self, column: Column) -> String {
+        self.headers
+            .get(&column)
+            .cloned()
+            .unwrap_or_else(|| column.current_name())
+    }
 }
 
 /// Reads a whole product CSV. Fails only when the file is not CSV at all (or has no handle
@@ -87,10 +134,12 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
         .from_reader(input);
     let headers = reader
         .headers()
-        .map_err(|e| Problem {
-            row: 1,
-            column: None,
-            message: format!("the header row cannot be read as CSV: {e}"),
+        .map_err(|e| {
+            Problem::error(
+                1,
+                None,
+                format!("the header row cannot be read as CSV: {e}"),
+            )
         })?
         .clone();
     let mut columns: HashMap<Column, usize> = HashMap::new();
@@ -101,6 +150,10 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
             // The first of two columns with one meaning wins.
             Some(column) => {
                 columns.entry(column).or_insert(i);
+                catalogue
+                    .headers
+                    .entry(column)
+                    .or_insert_with(|| header.trim().to_owned());
             }
             None if !header.trim().is_empty() => {
                 catalogue.ignored_columns.push(header.trim().to_owned());
@@ -109,12 +162,11 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
         }
     }
     if !columns.contains_key(&Column::Handle) {
-        return Err(Problem {
-            row: 1,
-            column: None,
-            message: "no Handle (or URL handle) column: this is not a Shopify product CSV"
-                .to_owned(),
-        });
+        return Err(Problem::error(
+            1,
+            None,
+            "no Handle (or URL handle) column: this is not a Shopify product CSV",
+        ));
     }
 
     let mut by_handle: HashMap<String, usize> = HashMap::new();
@@ -123,11 +175,11 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                catalogue.problems.push(Problem {
+                catalogue.problems.push(Problem::error(
                     row,
-                    column: None,
-                    message: format!("this row cannot be read as CSV: {e}"),
-                });
+                    None,
+                    format!("this row cannot be read as CSV: {e}"),
+                ));
                 continue;
             }
         };
@@ -143,11 +195,11 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
         }
         let handle = cell(Column::Handle);
         if handle.is_empty() {
-            catalogue.problems.push(Problem {
+            catalogue.problems.push(Problem::error(
                 row,
-                column: Some(headers[columns[&Column::Handle]].trim().to_owned()),
-                message: "no handle: the row belongs to no product, so it was skipped".to_owned(),
-            });
+                Some(catalogue.header(Column::Handle)),
+                "no handle: the row belongs to no product, so it was skipped",
+            ));
             continue;
         }
         let at = *by_handle.entry(handle.clone()).or_insert_with(|| {

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::columns::Column;
 use super::{CsvCatalogue, Problem};
 
 /// Gives every variant of `catalogue` a SKU of its own, reporting each one it made.
@@ -44,11 +45,10 @@ pub fn assign_skus(catalogue: &mut CsvCatalogue) {
                 taken[&variant.sku.to_uppercase()]
             )
         };
-        catalogue.problems.push(Problem {
-            row: variant.row,
-            column: Some("SKU".to_owned()),
-            message,
-        });
+        let column = Some(catalogue.header(Column::Sku));
+        catalogue
+            .problems
+            .push(Problem::warning(variant.row, column, message));
         made.insert(sku.clone());
         catalogue.products[p].variants[v].sku = sku;
     }
