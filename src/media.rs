@@ -832,6 +832,29 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The stored original of an image, and the file extension its format takes (for copies that
+/// leave the media store, such as an export's images folder).
+pub(crate) fn original_file(data_dir: &Path, hash: &str) -> Result<(PathBuf, &'static str), Error> {
+    let path = original_path(&data_dir.join("media"), hash);
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(1024);
+    fs::File::open(&path)
+        .and_then(|file| file.take(1024).read_to_end(&mut head))
+        .map_err(|source| MediaError::Read {
+            file: path.display().to_string(),
+            source,
+        })?;
+    let extension = match sniff(&head) {
+        Some(Format::Jpeg) => "jpg",
+        Some(Format::Png) => "png",
+        Some(Format::Webp) => "webp",
+        Some(Format::Gif) => "gif",
+        Some(Format::Svg) => "svg",
+        None => "bin",
+    };
+    Ok((path, extension))
+}
+
 fn original_path(media_dir: &Path, hash: &str) -> PathBuf {
     media_dir.join("originals").join(&hash[..2]).join(hash)
 }

@@ -646,3 +646,92 @@ fn stock_verify_reports_a_corrupted_on_hand_and_exits_non_zero() {
         3
     );
 }
+
+#[test]
+fn products_import_previews_imports_and_exports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    flagshop(dir.path(), &["init", "--blank"]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shopify");
+    let messy = fixtures.join("messy.csv");
+    let messy = messy.to_str().unwrap();
+
+    // A dry run reports, writes nothing, and exits 1 because one product is refused.
+    let out = flagshop(
+        dir.path(),
+        &["products", "import", messy, "--dry-run", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(
+        (report["created"].as_i64(), report["refused"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let refused = &report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["severity"] == "error" && p["row"] == 5)
+        .unwrap()["column"];
+    assert_eq!(refused, "Variant Price");
+    assert!(
+        stderr(&out).contains("1 product(s) refused"),
+        "{}",
+        stderr(&out)
+    );
+    let listed = json(&flagshop(dir.path(), &["products", "list", "--json"]));
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        0,
+        "a dry run writes nothing"
+    );
+
+    // The import itself: a readable report, the same exit code.
+    let out = flagshop(dir.path(), &["products", "import", messy]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("2 to create, 0 to update, 0 unchanged, 1 refused"),
+        "{text}"
+    );
+    assert!(text.contains("REFUSED"), "{text}");
+
+    // A clean file exits 0; exporting and importing into another shop gives the same products.
+    let clean = fixtures.join("dialect_2025.csv");
+    let out = flagshop(dir.path(), &["products", "import", clean.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let export = dir.path().join("export/products.csv");
+    std::fs::create_dir(export.parent().unwrap()).unwrap();
+    let summary = json(&flagshop(
+        dir.path(),
+        &[
+            "products",
+            "export",
+            "--out",
+            export.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(summary["products"], 4);
+    let other = tempfile::tempdir().unwrap();
+    flagshop(other.path(), &["init", "--blank"]);
+    let out = flagshop(
+        other.path(),
+        &["products", "import", export.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let show = |dir: &Path| {
+        let mut product = json(&flagshop(
+            dir,
+            &["products", "show", "tryzub-pin", "--json"],
+        ));
+        for key in ["id", "created_at", "updated_at"] {
+            product.as_object_mut().unwrap().remove(key);
+        }
+        for variant in product["variants"].as_array_mut().unwrap() {
+            variant.as_object_mut().unwrap().remove("id");
+        }
+        product
+    };
+    assert_eq!(show(other.path()), show(dir.path()));
+}

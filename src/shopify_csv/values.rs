@@ -110,8 +110,8 @@ pub fn barcode(cell: &str) -> Result<Option<String>, String> {
             .all(|part| part.trim_start_matches(['+', '-']).parse::<f64>().is_ok());
     if scientific {
         return Err(format!(
-            "{text} is a number a spreadsheet rounded (its last digits are lost): the barcode \
-             was not imported; type it again, or export the file with the column as text"
+            "{text} was rounded by a spreadsheet and its last digits are lost: barcode not \
+             imported (keep the column as text when saving the file)"
         ));
     }
     Ok(Some(text.to_owned()))

@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 use flagshop::{Money, Product, ProductQuery, ProductStatus, ProductSummary, Shop};
 
+use crate::catalogue_csv;
 use crate::output::{print_json, print_table};
 
 /// Runs one `ProductsCommand` command.
@@ -17,6 +18,12 @@ pub(crate) fn run_products(shop: Shop, command: ProductsCommand) -> Result<(), f
                 print_product(&product);
             }
         }
+        ProductsCommand::Import(args) => catalogue_csv::import(&shop, args)?,
+        ProductsCommand::Export(args) => catalogue_csv::export(&shop, args)?,
+        ProductsCommand::RetryImages {
+            image_timeout,
+            json,
+        } => catalogue_csv::retry_images(&shop, image_timeout, json)?,
     }
     Ok(())
 }
@@ -44,6 +51,20 @@ pub(crate) enum ProductsCommand {
     /// Show one product with its variants.
     Show {
         handle: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a Shopify product CSV: create, update or leave each product; exit 1 if any is
+    /// refused. Images named by URL or path are fetched.
+    Import(catalogue_csv::ImportArgs),
+    /// Export products as a Shopify product CSV (the 2025 template); images that did not come
+    /// from a URL are copied into a folder beside it.
+    Export(catalogue_csv::ExportArgs),
+    /// Fetch again the images earlier imports could not.
+    RetryImages {
+        /// Seconds one image download may take.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        image_timeout: u64,
         #[arg(long)]
         json: bool,
     },

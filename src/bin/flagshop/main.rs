@@ -1,6 +1,7 @@
 //! `flagshop`: the shop's command line, over the same core as the desktop app.
 
 mod catalogue;
+mod catalogue_csv;
 mod customers;
 mod media;
 mod orders;
