@@ -44,7 +44,7 @@ pub use media::{MediaError, MediaLimits, THUMB_WIDTHS, Thumbnail};
 pub use money::{Currency, Money, MoneyError};
 pub use orders::{
     Address, CancelPreview, CustomerDetails, Order, OrderActions, OrderEvent, OrderLine,
-    OrderQuery, OrderSummary, PaymentStatus,
+    OrderQuery, OrderSummary, OrdersExportSummary, PaymentStatus,
 };
 pub use pricing::{DiscountCode, PricingRules, ShippingRate, Totals};
 pub use reports::{CHART_DAYS, DailySales, Dashboard};

@@ -10,6 +10,7 @@
 //! events were applied).
 
 mod actions;
+mod export;
 mod payment;
 mod placing;
 mod queries;
@@ -22,6 +23,8 @@ pub(crate) use actions::{CancelStep, restock_order, units_out};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+pub use export::OrdersExportSummary;
 
 use crate::Error;
 use crate::disputes::{self, OPEN as OPEN_DISPUTE, OrderDispute};

@@ -99,7 +99,7 @@ fn moves_stock_or_orders(command: &Command) -> bool {
         | Command::Stripe(StripeCommand::Sync { .. } | StripeCommand::Listen { .. }) => true,
         Command::Orders(orders) => !matches!(
             orders,
-            OrdersCommand::List { .. } | OrdersCommand::Show { .. }
+            OrdersCommand::List { .. } | OrdersCommand::Show { .. } | OrdersCommand::Export { .. }
         ),
         _ => false,
     }

@@ -91,6 +91,24 @@ pub(crate) fn run(shop: Shop, command: OrdersCommand) -> Result<(), flagshop::Er
             yes,
             json,
         } => delete_test_orders(shop, numbers, all, yes, json)?,
+        OrdersCommand::Export {
+            out,
+            from,
+            to,
+            json,
+        } => {
+            let summary = shop.export_orders_to(&out, from.as_deref(), to.as_deref())?;
+            if json {
+                print_json(&summary);
+            } else {
+                println!(
+                    "Exported {} order(s) in {} row(s), one per line item, to {}",
+                    summary.orders,
+                    summary.rows,
+                    out.display()
+                );
+            }
+        }
         OrdersCommand::Show { number, json } => {
             let order = shop.order(&number)?;
             if json {
@@ -137,6 +155,21 @@ pub(crate) enum OrdersCommand {
         /// Only real orders: no test orders.
         #[arg(long)]
         real: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export real orders (not test orders) for the accountant, in the columns of Shopify's
+    /// orders export: one row per line item.
+    Export {
+        /// The CSV file to write.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// Placed on or after this UTC day, e.g. 2026-11-01.
+        #[arg(long, value_name = "DAY")]
+        from: Option<String>,
+        /// Placed on or before this UTC day.
+        #[arg(long, value_name = "DAY")]
+        to: Option<String>,
         #[arg(long)]
         json: bool,
     },
