@@ -46,6 +46,7 @@ fn main() {
 
     let result = tauri::Builder::default()
         .manage(shop)
+        .plugin(tauri_plugin_dialog::init())
         .register_asynchronous_uri_scheme_protocol("media", media::handle)
         // Every #[tauri::command] of src/commands, gathered by build.rs.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))

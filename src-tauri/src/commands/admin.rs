@@ -121,7 +121,7 @@ pub async fn verify_stock(shop: Shared<'_>) -> Result<StockCheck, CommandError> 
 }
 
 /// A percent-encoded request header, decoded.
-fn header(request: &Request<'_>, name: &str) -> Result<String, CommandError> {
+pub(super) fn header(request: &Request<'_>, name: &str) -> Result<String, CommandError> {
     let value = request
         .headers()
         .get(name)
@@ -133,7 +133,7 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, CommandError> {
         .map_err(|_| bad_request(&format!("the {name} header is not UTF-8")))
 }
 
-fn bad_request(message: &str) -> CommandError {
+pub(super) fn bad_request(message: &str) -> CommandError {
     CommandError {
         code: ErrorCode::Invalid,
         message: message.to_owned(),

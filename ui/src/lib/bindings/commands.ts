@@ -9,12 +9,16 @@ import type { CustomerSummary } from './CustomerSummary';
 import type { Dashboard } from './Dashboard';
 import type { DiscountCodeForm } from './DiscountCodeForm';
 import type { DiscountCodeInfo } from './DiscountCodeInfo';
+import type { ExportSummary } from './ExportSummary';
+import type { Fetched } from './Fetched';
+import type { ImportReport } from './ImportReport';
 import type { LabResult } from './LabResult';
 import type { LabScenario } from './LabScenario';
 import type { LedgerEntry } from './LedgerEntry';
 import type { Order } from './Order';
 import type { OrderQuery } from './OrderQuery';
 import type { OrderSummary } from './OrderSummary';
+import type { OrdersExportSummary } from './OrdersExportSummary';
 import type { PaymentStep } from './PaymentStep';
 import type { PricingForm } from './PricingForm';
 import type { Product } from './Product';
@@ -51,6 +55,16 @@ export interface Commands {
   adjust_stock: { args: { sku: string; delta: number; reason: StockReason; note: string }; result: LedgerEntry };
   /** Recomputes on-hand from the ledger and reports any variant that disagrees; changes nothing. */
   verify_stock: { args: Record<string, never>; result: StockCheck };
+  /** Previews (`dry_run`) or imports the product CSV at `path`. */
+  import_products_file: { args: { path: string; dryRun: boolean; setStock: boolean }; result: ImportReport };
+  /** Previews or imports a product CSV sent as the raw request body; its name comes in the header `x-file-name` (percent-encoded), and `x-dry-run` / `x-set-stock` are `true` or `false`. Image paths relative to the file cannot be resolved this way: they are reported. */
+  import_products_upload: { args: Uint8Array; result: ImportReport };
+  /** Fetches again the images earlier imports could not. */
+  retry_pending_images: { args: Record<string, never>; result: Fetched };
+  /** Exports products to the CSV file at `path` (its images to a folder beside it). */
+  export_products_file: { args: { path: string; status: ProductStatus | null; collection: string | null; legacyHeader: boolean }; result: ExportSummary };
+  /** Exports the real orders placed from `from` to `to` (days, both optional) to `path`. */
+  export_orders_file: { args: { path: string; from: string | null; to: string | null }; result: OrdersExportSummary };
   /** The Stripe server, key mode and Stripe.js address in use: never a secret. */
   stripe_status: { args: Record<string, never>; result: StripeStatus };
   /** The cart's totals for shipping to `country`, with `discount_code` if any. */
