@@ -80,6 +80,13 @@ fn the_dialects_carry_their_oddities_through() {
                 .iter()
                 .any(|c| c.contains("United States"))
         );
+        assert!(
+            catalogue
+                .ignored_columns
+                .iter()
+                .any(|c| c == "Product Category"),
+            "a category is read but not kept, and said so"
+        );
     }
     // The 2025 format: title first, `URL handle` second, continuation rows without a title.
     if let Some(file) = fixture("shopify_2025_product_template.csv") {

@@ -254,6 +254,15 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
             });
         }
     }
+    // Read (it is how Shopify files a product) but not kept: Flagshop has no taxonomy.
+    if catalogue
+        .products
+        .iter()
+        .any(|p| !p.product_category.is_empty())
+    {
+        let header = catalogue.header(Column::ProductCategory);
+        catalogue.ignored_columns.push(header);
+    }
     for product in &mut catalogue.products {
         // One variant called Title / Default Title is Shopify's way of saying "no options";
         // an option called Title with other values is a real option.

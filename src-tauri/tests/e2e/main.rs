@@ -8,6 +8,7 @@
 
 mod backoffice;
 mod checkout;
+mod import;
 mod orders;
 mod settings;
 mod storefront;

@@ -10,6 +10,7 @@ import type { Order } from './bindings/Order';
 import type { OrderEvent } from './bindings/OrderEvent';
 import type { OrderLine } from './bindings/OrderLine';
 import type { OrderQuery } from './bindings/OrderQuery';
+import type { OrdersExportSummary } from './bindings/OrdersExportSummary';
 import type { OrderSummary } from './bindings/OrderSummary';
 import type { PaymentStatus } from './bindings/PaymentStatus';
 import type { TestOrderDeletion } from './bindings/TestOrderDeletion';
@@ -35,6 +36,9 @@ export const ordersApi = {
   customers: () => call('customers', {}),
   customer: (email: string) => call('customer', { email }),
   dashboard: () => call('dashboard', {}),
+  /** Writes the real orders placed from `from` to `to` (days, either `null`) as a CSV at `path`. */
+  exportOrdersFile: (path: string, from: string | null, to: string | null) =>
+    call('export_orders_file', { path, from, to }),
 };
 
 export type {
@@ -47,6 +51,7 @@ export type {
   OrderLine,
   OrderQuery,
   OrderSummary,
+  OrdersExportSummary,
   PaymentStatus,
   TestOrderDeletion,
   TestOrdersDeleted,

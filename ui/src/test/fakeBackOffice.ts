@@ -1,10 +1,31 @@
 // The back office's commands behind mockIPC, over the same demo products as fakeShop: enough
-// of the core's behaviour (and its field errors) for the admin components to be tested.
+// of the core's behaviour (and its field errors) for the admin components to be tested. Events
+// are mocked too, so a fake import can send its progress as the shell does; the native file
+// dialogs answer `dialogPath`.
+import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 
 import type { Product, ProductQuery } from '../lib/api';
-import type { LedgerEntry, ProductEdit, StockLevel } from '../lib/adminApi';
+import type {
+  ExportSummary,
+  ImportProgress,
+  ImportReport,
+  LedgerEntry,
+  ProductEdit,
+  ProductStatus,
+  StockLevel,
+} from '../lib/adminApi';
 import { demoProducts } from './fakeShop';
+
+/** One product CSV import or preview, by path or as bytes, with the flags it was sent with. */
+export interface CsvImport {
+  command: 'import_products_file' | 'import_products_upload';
+  name: string;
+  path: string | null;
+  bytes: Uint8Array | null;
+  dryRun: boolean;
+  setStock: boolean;
+}
 
 export interface FakeBackOffice {
   products: Product[];
@@ -18,7 +39,80 @@ export interface FakeBackOffice {
   holdImports: Promise<void> | null;
   /** A SKU whose on-hand verify_stock reports as disagreeing with its ledger. */
   brokenSku: string | null;
+  /** What the native open and save dialogs answer: a path, or null (the owner cancelled). */
+  dialogPath: string | null;
+  /** The product CSV imports and previews, as the shell received them. */
+  csvImports: CsvImport[];
+  /** Thrown by the next import or preview instead of a report (a file that is no product CSV). */
+  refuseImport: { code: string; message: string } | null;
+  /** Images the last import could not fetch; retry_pending_images brings them in. */
+  pendingImages: ImportReport['images_failed'];
   commands(name: string): Record<string, unknown>[];
+}
+
+const PIN_IMAGE = 'https://cdn.example.com/pins/tryzub-silver.jpg';
+
+/**
+ * The core's report on messy.csv against the demo shop: the Tryzub pin is new, the Poland flag
+ * gets a new price, the Lithuania flag is as the file has it, the broken mug is refused for
+ * its negative price.
+ */
+export function messyReport(name: string, dryRun: boolean, setStock: boolean): ImportReport {
+  return {
+    file: name,
+    dry_run: dryRun,
+    created: 1,
+    updated: 1,
+    unchanged: 1,
+    refused: 1,
+    variants_created: 2,
+    variants_updated: 1,
+    images_added: dryRun ? 3 : 2,
+    images_failed: dryRun
+      ? []
+      : [{ handle: 'tryzub-pin', source: PIN_IMAGE, message: 'the server answered 404 Not Found' }],
+    stock_changes: [
+      { sku: '007', row: 2, from: 0, to: 15, reason: 'received' },
+      { sku: 'TRYZUB-PIN-SILVER', row: 3, from: 0, to: 9, reason: 'received' },
+      ...(setStock ? [{ sku: 'PL-3X5', row: 5, from: 3, to: 10, reason: 'correction' as const }] : []),
+    ],
+    products: [
+      { handle: 'tryzub-pin', title: 'Tryzub Pin', row: 2, action: 'create', changes: [], variants: 2 },
+      {
+        handle: 'poland-flag',
+        title: 'Poland Flag',
+        row: 5,
+        action: 'update',
+        changes: ['price of PL-3X5: 25.00 → 27.50', 'tags:  → europe'],
+        variants: 1,
+      },
+      {
+        handle: 'broken-mug',
+        title: 'Broken Mug',
+        row: 6,
+        action: 'refused',
+        changes: ['row 6, Variant Price: -4.00 is negative'],
+        variants: 1,
+      },
+      { handle: 'lithuania-flag', title: 'Lithuania Flag', row: 7, action: 'unchanged', changes: [], variants: 1 },
+    ],
+    problems: [
+      {
+        row: 3,
+        column: 'Variant Barcode',
+        message: '3.65275E+11 was rounded by a spreadsheet and its last digits are lost: barcode not stored',
+        severity: 'warning',
+      },
+      { row: 6, column: 'Variant Price', message: '-4.00 is negative', severity: 'error' },
+    ],
+    ignored_columns: ['Loyalty points (product.metafields.custom.points)'],
+  };
+}
+
+/** The headers a raw-body command was sent with (mockIPC's handler does not see them). */
+type SentHeaders = Record<string, string>;
+interface Internals {
+  invoke: (cmd: string, args: unknown, options?: { headers?: HeadersInit }) => Promise<unknown>;
 }
 
 export function installFakeBackOffice(products = demoProducts()): FakeBackOffice {
@@ -30,6 +124,10 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
     uploads: [],
     holdImports: null,
     brokenSku: null,
+    dialogPath: null,
+    csvImports: [],
+    refuseImport: null,
+    pendingImages: [],
     commands: (name) => fake.calls.filter((c) => c.cmd === name).map((c) => c.args),
   };
   const find = (handle: unknown) => {
@@ -58,10 +156,88 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
     return p;
   };
 
+  const progress = (p: ImportProgress) => emit('import-progress', p);
+
+  /** Answers an import as the core would, sending progress (and waiting on `holdImports`). */
+  async function importCsv(csv: CsvImport): Promise<ImportReport> {
+    fake.csvImports.push(csv);
+    if (fake.refuseImport) throw fake.refuseImport;
+    const report = messyReport(csv.name, csv.dryRun, csv.setStock);
+    await progress({ phase: 'products', done: 1, total: 3 });
+    if (fake.holdImports) await fake.holdImports;
+    await progress({ phase: 'products', done: 3, total: 3 });
+    if (csv.dryRun) return report;
+    await progress({ phase: 'images', done: 3, total: 3 });
+    const pin: Product = {
+      ...demoProducts()[1]!,
+      id: 10,
+      handle: 'tryzub-pin',
+      title: 'Tryzub Pin',
+      product_type: 'Pin',
+      images: [],
+    };
+    fake.products = [...fake.products.filter((p) => p.handle !== pin.handle), pin];
+    fake.pendingImages = report.images_failed;
+    return report;
+  }
+
+  function exportProducts(args: Record<string, unknown>): ExportSummary {
+    const status = args.status as ProductStatus | null;
+    const chosen = fake.products.filter((p) => status === null || p.status === status);
+    const variants = chosen.reduce((n, p) => n + p.variants.length, 0);
+    return {
+      file: args.path as string,
+      products: chosen.length,
+      variants,
+      rows: variants,
+      images_copied: chosen.reduce((n, p) => n + p.images.length, 0),
+    };
+  }
+
+  let headers: SentHeaders = {};
+  const flag = (name: string) => {
+    const value = headers[name];
+    if (value !== 'true' && value !== 'false') throw { code: 'bad_request', message: `missing header ${name}` };
+    return value === 'true';
+  };
+
   mockIPC(async (cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     fake.calls.push({ cmd, args });
     switch (cmd) {
+      case 'plugin:dialog|open':
+      case 'plugin:dialog|save':
+        return fake.dialogPath;
+      case 'import_products_file': {
+        const path = args.path as string;
+        return importCsv({
+          command: 'import_products_file',
+          name: path.split('/').pop()!,
+          path,
+          bytes: null,
+          dryRun: args.dryRun as boolean,
+          setStock: args.setStock as boolean,
+        });
+      }
+      case 'import_products_upload': {
+        if (!(payload instanceof Uint8Array)) throw { code: 'bad_request', message: 'the CSV file must be sent as raw bytes' };
+        return importCsv({
+          command: 'import_products_upload',
+          name: decodeURIComponent(headers['x-file-name'] ?? ''),
+          path: null,
+          bytes: payload,
+          dryRun: flag('x-dry-run'),
+          setStock: flag('x-set-stock'),
+        });
+      }
+      case 'retry_pending_images': {
+        await progress({ phase: 'images', done: 1, total: 1 });
+        const added = fake.pendingImages.length;
+        fake.pendingImages = [];
+        return { added, failed: [] };
+      }
+      case 'export_products_file':
+        return exportProducts(args);
       case 'shop_info':
         return { name: 'Flagshop', currency: 'USD' };
       case 'collections':
@@ -205,6 +381,15 @@ export function installFakeBackOffice(products = demoProducts()): FakeBackOffice
       default:
         throw { code: 'internal', message: `unexpected command ${cmd}` };
     }
-  });
+  }, { shouldMockEvents: true });
+
+  // Headers travel beside the arguments, which mockIPC's handler does not get: keep the last
+  // call's, as the shell reads them from its request.
+  const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
+  const invoke = internals.invoke;
+  internals.invoke = (cmd, args, options) => {
+    headers = Object.fromEntries(new Headers(options?.headers ?? {}).entries());
+    return invoke(cmd, args, options);
+  };
   return fake;
 }

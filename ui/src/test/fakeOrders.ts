@@ -141,6 +141,8 @@ export interface FakeOrders {
   commands(name: string): Record<string, unknown>[];
   /** When set, restocking an oversold order fails with this error instead. */
   restockError: { code: string; message: string } | null;
+  /** What the native save dialog answers: a path, or null (the owner cancelled). */
+  dialogPath: string | null;
 }
 
 function summary(o: Order): OrderSummary {
@@ -172,6 +174,7 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
     calls: [],
     commands: (name) => fake.calls.filter((c) => c.cmd === name).map((c) => c.args),
     restockError: null,
+    dialogPath: null,
   };
   const find = (number: unknown): Order => {
     const o = fake.orders.find((o) => o.number === number);
@@ -212,6 +215,22 @@ export function installFakeOrders(orders = demoOrders()): FakeOrders {
     switch (cmd) {
       case 'shop_info':
         return { name: 'Flagshop', currency: 'USD' };
+      case 'plugin:dialog|save':
+        return fake.dialogPath;
+      case 'export_orders_file': {
+        // Real orders placed on the days asked, one row per line item.
+        const from = args.from as string | null;
+        const to = args.to as string | null;
+        const exported = fake.orders
+          .filter((o) => !o.test)
+          .filter((o) => !from || o.created_at.slice(0, 10) >= from)
+          .filter((o) => !to || o.created_at.slice(0, 10) <= to);
+        return {
+          file: args.path as string,
+          orders: exported.length,
+          rows: exported.reduce((n, o) => n + o.lines.length, 0),
+        };
+      }
       case 'search_orders': {
         const q = args.query as OrderQuery;
         const text = q.text?.toLowerCase();

@@ -274,6 +274,39 @@ describe('order list', () => {
     expect(fake.commands('search_orders').at(-1)).toMatchObject({ query: { text: 'taras' } });
   });
 
+  it("exports the real orders of the chosen days to the file the save dialog returned", async () => {
+    const fake = installFakeOrders();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/orders';
+    render(App);
+    await screen.findByRole('link', { name: '#1003' });
+    const button = screen.getByRole('button', { name: 'Export CSV' });
+    expect(button).toHaveAttribute(
+      'title',
+      "Real orders only, one row per line item, in Shopify's orders export columns",
+    );
+
+    // Cancelled in the save dialog: nothing is written.
+    await user.click(button);
+    await waitFor(() => expect(fake.commands('plugin:dialog|save')).toHaveLength(1));
+    await waitFor(() => expect(button).toBeEnabled());
+    expect(fake.commands('export_orders_file')).toHaveLength(0);
+
+    await user.type(screen.getByLabelText('Placed from'), '2026-11-23');
+    await screen.findByText('3 orders');
+    fake.dialogPath = '/home/owner/accounts/orders.csv';
+    await user.click(button);
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'Exported 3 orders (3 rows) to /home/owner/accounts/orders.csv.',
+    );
+    expect(fake.commands('plugin:dialog|save').at(-1)).toEqual({
+      options: { defaultPath: 'orders.csv', filters: [{ name: 'CSV', extensions: ['csv'] }] },
+    });
+    expect(fake.commands('export_orders_file')).toEqual([
+      { path: '/home/owner/accounts/orders.csv', from: '2026-11-23', to: null },
+    ]);
+  });
+
   it('says so when nothing matches', async () => {
     installFakeOrders();
     const user = userEvent.setup();

@@ -3,7 +3,8 @@
 import { COUNTRIES } from '../../checkout/countries';
 import { formatMoney, minorToInput, parseMoney } from '../../lib/money';
 import type { SyncReport } from '../../lib/api';
-import type { PaymentStatus } from '../../lib/ordersApi';
+import type { OrdersExportSummary, PaymentStatus } from '../../lib/ordersApi';
+import { plural } from '../../lib/text';
 
 export { paymentLabel } from '../../checkout/status';
 
@@ -203,4 +204,10 @@ export function syncSummary(report: SyncReport): string {
   return report.failed === 0
     ? applied
     : `${applied}; ${report.failed} not applied yet (${report.first_failure}), tried again next time`;
+}
+
+/** "Exported 12 orders (19 rows) to /path/orders.csv." */
+export function ordersExportMessage(summary: OrdersExportSummary): string {
+  const what = `${plural(summary.orders, 'order', 'orders')} (${plural(summary.rows, 'row', 'rows')})`;
+  return `Exported ${what} to ${summary.file}.`;
 }
