@@ -99,7 +99,9 @@ fn main() {
     };
     timed("dry run into a blank shop", || {
         let (_dir, shop) = blank();
-        let report = shop.import_products(&source, dry_run, &|_| {}).expect("dry run");
+        let report = shop
+            .import_products(&source, dry_run, &|_| {})
+            .expect("dry run");
         assert_eq!(report.created, PRODUCTS);
     });
     timed("import into a blank shop", || {

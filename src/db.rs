@@ -71,6 +71,12 @@ pub(crate) fn open(path: &Path, clock: &SharedClock) -> Result<Connection, Error
     Ok(conn)
 }
 
+/// Brings a database (a restored backup) up to this Flagshop's schema.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), Error> {
+    MIGRATIONS.to_latest(conn)?;
+    Ok(())
+}
+
 /// A read-only connection to the database at `path`, which [`open`] already brought up to date:
 /// in WAL mode it reads the last committed state while another connection writes.
 pub(crate) fn open_reader(path: &Path, clock: &SharedClock) -> Result<Connection, Error> {

@@ -3,6 +3,7 @@
 //! Front ends (the CLI, the desktop shell) open a [`Shop`] on a data directory and call its
 //! methods; every rule about prices and stock lives here, once.
 
+pub mod backups;
 mod cart;
 mod catalogue;
 pub mod checkout;
@@ -53,4 +54,4 @@ pub use settings::{
     DiscountCodeForm, DiscountCodeInfo, DiscountState, PricingForm, ShippingRateForm,
     StoreSettings, StoreSettingsUpdate,
 };
-pub use shop::{Shop, ShopInfo, default_data_dir};
+pub use shop::{AppLock, Shop, ShopInfo, default_data_dir};

@@ -27,6 +27,12 @@ pub enum SettingKey {
     /// This shop's prefix of idempotency keys, and the database path it was made for.
     StripeIdempotencyPrefix,
     StripeIdempotencyPrefixPath,
+    /// The folder backups go to; `backups/` in the data folder when unset.
+    BackupDir,
+    /// How many daily, weekly and monthly backups are kept.
+    BackupKeepDaily,
+    BackupKeepWeekly,
+    BackupKeepMonthly,
 }
 
 impl SettingKey {
@@ -47,6 +53,10 @@ impl SettingKey {
             SettingKey::StripeEventsSyncedUntil => "stripe.events_synced_until",
             SettingKey::StripeIdempotencyPrefix => "stripe.idempotency_prefix",
             SettingKey::StripeIdempotencyPrefixPath => "stripe.idempotency_prefix_path",
+            SettingKey::BackupDir => "backup.dir",
+            SettingKey::BackupKeepDaily => "backup.keep_daily",
+            SettingKey::BackupKeepWeekly => "backup.keep_weekly",
+            SettingKey::BackupKeepMonthly => "backup.keep_monthly",
         }
     }
 }

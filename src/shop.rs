@@ -243,6 +243,48 @@ impl Shop {
     }
 }
 
+/// Held by the desktop app while it has the shop open, so that the CLI can refuse what must
+/// not happen beneath it (restoring a backup: the app restores itself). An OS file lock: it
+/// goes away with the process, however the process ends.
+#[derive(Debug)]
+pub struct AppLock {
+    _file: std::fs::File,
+}
+
+const APP_LOCK_FILE: &str = "app.lock";
+
+impl Shop {
+    /// Marks the shop as open in the app until the returned lock is dropped. Fails when another
+    /// app already has it.
+    pub fn lock_for_app(&self) -> Result<AppLock, Error> {
+        let path = self.data_dir.join(APP_LOCK_FILE);
+        let file = std::fs::File::create(&path).map_err(|source| Error::DataDir {
+            path: path.clone(),
+            source,
+        })?;
+        match file.try_lock() {
+            Ok(()) => Ok(AppLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::invalid(format!(
+                "Flagshop already has the shop in {} open",
+                self.data_dir.display()
+            ))),
+            Err(std::fs::TryLockError::Error(source)) => Err(Error::DataDir { path, source }),
+        }
+    }
+
+    /// Whether the desktop app has this shop open now.
+    pub fn open_in_app(&self) -> bool {
+        let path = self.data_dir.join(APP_LOCK_FILE);
+        match std::fs::File::open(&path) {
+            Ok(file) => matches!(
+                file.try_lock_shared(),
+                Err(std::fs::TryLockError::WouldBlock)
+            ),
+            Err(_) => false,
+        }
+    }
+}
+
 /// Sets `key` to `value` on a connection (or transaction) the caller holds.
 pub(crate) fn put_setting(conn: &Connection, key: SettingKey, value: &str) -> Result<(), Error> {
     conn.prepare_cached(

@@ -735,3 +735,67 @@ fn products_import_previews_imports_and_exports_from_the_command_line() {
     };
     assert_eq!(show(other.path()), show(dir.path()));
 }
+
+#[test]
+fn backups_are_made_listed_verified_and_restored_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    flagshop(dir.path(), &["init"]);
+    let made = json(&flagshop(dir.path(), &["backup", "create", "--json"]));
+    let file = made["path"].as_str().unwrap().to_owned();
+    let listed = json(&flagshop(dir.path(), &["backup", "list", "--json"]));
+    assert_eq!(listed[0]["path"], file.as_str());
+    let out = flagshop(dir.path(), &["backup", "verify", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .ends_with(": sound\n")
+    );
+
+    let on_hand = |dir: &Path| snake_island_on_hand(dir);
+    let before = on_hand(dir.path());
+    let out = flagshop(
+        dir.path(),
+        &[
+            "stock",
+            "adjust",
+            "UA-SNK-3X5-NYL",
+            "-2",
+            "--reason",
+            "damaged",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Without --yes: only what it would bring back.
+    let out = flagshop(dir.path(), &["backup", "restore", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("--yes"));
+    assert_eq!(on_hand(dir.path()), before - 2);
+
+    // While the app has the shop open, the CLI refuses.
+    let shop = flagshop::Shop::open(dir.path()).unwrap();
+    let lock = shop.lock_for_app().unwrap();
+    let out = flagshop(dir.path(), &["backup", "restore", &file, "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("app has this shop open"),
+        "{}",
+        stderr(&out)
+    );
+    drop(lock);
+    drop(shop);
+
+    let out = flagshop(dir.path(), &["backup", "restore", &file, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(on_hand(dir.path()), before);
+
+    // A damaged file fails verification with exit 1.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    let damaged = dir.path().join("damaged.flagshop-backup");
+    std::fs::write(&damaged, bytes).unwrap();
+    let out = flagshop(dir.path(), &["backup", "verify", damaged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -193,6 +193,10 @@ impl Shop {
             ..ImportReport::default()
         };
         let planned = plan_products(&catalogue, currency, &mut report.problems);
+        if !options.dry_run && !planned.is_empty() && self.has_products()? {
+            // An import can change many products at once: the shop as it was is kept.
+            self.create_backup(None, "before import")?;
+        }
         report_refused(&catalogue, &planned, &mut report);
 
         let total = planned.len();

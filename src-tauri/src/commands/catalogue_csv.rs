@@ -84,10 +84,9 @@ pub async fn retry_pending_images(
     app: AppHandle,
 ) -> Result<Fetched, CommandError> {
     on_shop(&shop, move |shop| {
-        shop.retry_pending_images(
-            ImportOptions::default().image_timeout,
-            &|progress| emit(&app, progress),
-        )
+        shop.retry_pending_images(ImportOptions::default().image_timeout, &|progress| {
+            emit(&app, progress)
+        })
     })
     .await
 }

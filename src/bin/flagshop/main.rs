@@ -1,5 +1,6 @@
 //! `flagshop`: the shop's command line, over the same core as the desktop app.
 
+mod backup;
 mod catalogue;
 mod catalogue_csv;
 mod customers;
@@ -66,6 +67,9 @@ enum Command {
     /// (the Stripe server and key from Settings, or STRIPE_API_BASE and STRIPE_SECRET_KEY).
     /// Test orders stay out of the books; `orders delete-test` removes them.
     Checkout(payments::CheckoutArgs),
+    /// Backups of the whole shop: make, list, verify, restore.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
     /// Make a big shop to try things at scale.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -149,6 +153,7 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
         Command::Customers(command) => customers::run(shop, command)?,
         Command::Stripe(command) => payments::run(shop, command)?,
         Command::Checkout(args) => payments::checkout(shop, args)?,
+        Command::Backup(command) => backup::run(shop, command)?,
     }
     Ok(())
 }
