@@ -117,7 +117,86 @@ pub struct Restored {
     pub previous: BackupInfo,
 }
 
+/// Where backups go and how many are kept, as Settings → Backups shows and saves them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BackupSettings {
+    /// The folder backups go to.
+    pub dir: String,
+    /// The folder is the default one inside the shop's data folder: a backup there does not
+    /// survive the disk it is on.
+    pub on_shop_disk: bool,
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    pub keep_monthly: u32,
+}
+
+/// The most backups of one kind that may be kept.
+const MAX_KEEP: u32 = 1000;
+
 impl Shop {
+    pub fn backup_settings(&self) -> Result<BackupSettings, Error> {
+        let keep = |key, default| -> Result<u32, Error> {
+            Ok(self
+                .setting(key)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default))
+        };
+        let dir = self.backup_dir()?;
+        Ok(BackupSettings {
+            on_shop_disk: dir.starts_with(self.data_dir()),
+            dir: dir.display().to_string(),
+            keep_daily: keep(SettingKey::BackupKeepDaily, 7)?,
+            keep_weekly: keep(SettingKey::BackupKeepWeekly, 4)?,
+            keep_monthly: keep(SettingKey::BackupKeepMonthly, 12)?,
+        })
+    }
+
+    /// Checks and saves where backups go and how many are kept, all or nothing: the folder
+    /// must be an absolute path where a file can be written.
+    pub fn save_backup_settings(&self, update: &BackupSettings) -> Result<BackupSettings, Error> {
+        let dir = PathBuf::from(update.dir.trim());
+        if !dir.is_absolute() {
+            return Err(Error::InvalidField {
+                field: "dir",
+                variant: None,
+                message: format!("\"{}\" is not a full folder path", update.dir.trim()),
+            });
+        }
+        let writable =
+            fs::create_dir_all(&dir).and_then(|()| tempfile::tempfile_in(&dir).map(drop));
+        if let Err(e) = writable {
+            return Err(Error::InvalidField {
+                field: "dir",
+                variant: None,
+                message: format!("backups cannot be written to {}: {e}", dir.display()),
+            });
+        }
+        for (field, value) in [
+            ("keep_daily", update.keep_daily),
+            ("keep_weekly", update.keep_weekly),
+            ("keep_monthly", update.keep_monthly),
+        ] {
+            if !(1..=MAX_KEEP).contains(&value) {
+                return Err(Error::InvalidField {
+                    field,
+                    variant: None,
+                    message: format!("keep from 1 to {MAX_KEEP} backups, not {value}"),
+                });
+            }
+        }
+        self.set_settings(&[
+            (SettingKey::BackupDir, dir.display().to_string()),
+            (SettingKey::BackupKeepDaily, update.keep_daily.to_string()),
+            (SettingKey::BackupKeepWeekly, update.keep_weekly.to_string()),
+            (
+                SettingKey::BackupKeepMonthly,
+                update.keep_monthly.to_string(),
+            ),
+        ])?;
+        self.backup_settings()
+    }
+
     /// The folder backups go to: the `backup_dir` setting, else `backups/` in the data folder
     /// (which does not survive the disk it is on: Settings says so).
     pub fn backup_dir(&self) -> Result<PathBuf, Error> {

@@ -261,3 +261,53 @@ fn an_unrelated_shop_is_untouched_by_a_backup_of_another() {
     shop.restore_backup(Path::new(&backup.path)).unwrap();
     assert_eq!(on_hand(&shop, "F-1"), 4);
 }
+
+#[test]
+fn backup_settings_are_checked_and_warn_about_the_shops_own_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::open_blank(dir.path()).unwrap();
+    let settings = shop.backup_settings().unwrap();
+    assert!(
+        settings.on_shop_disk,
+        "the default folder is in the data folder"
+    );
+    assert_eq!(
+        (
+            settings.keep_daily,
+            settings.keep_weekly,
+            settings.keep_monthly
+        ),
+        (7, 4, 12)
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let saved = shop
+        .save_backup_settings(&flagshop::backups::BackupSettings {
+            dir: elsewhere.path().display().to_string(),
+            keep_daily: 3,
+            ..settings.clone()
+        })
+        .unwrap();
+    assert!(!saved.on_shop_disk);
+    assert_eq!(saved.keep_daily, 3);
+    let made = shop.create_backup(None, "manual").unwrap();
+    assert!(Path::new(&made.path).starts_with(elsewhere.path()));
+
+    for bad in [
+        flagshop::backups::BackupSettings {
+            dir: "relative/folder".into(),
+            ..saved.clone()
+        },
+        flagshop::backups::BackupSettings {
+            keep_monthly: 0,
+            ..saved.clone()
+        },
+    ] {
+        let refused = shop.save_backup_settings(&bad).unwrap_err();
+        assert!(
+            matches!(refused, flagshop::Error::InvalidField { .. }),
+            "{refused}"
+        );
+    }
+    assert_eq!(shop.backup_settings().unwrap(), saved, "nothing half saved");
+}

@@ -271,11 +271,18 @@ fn an_update_says_what_changes_and_keeps_what_the_file_does_not_mention() {
         .unwrap()
         .replace("39.00", "42.00")
         .replace(",12,", ",30,");
-    assert!(shop.list_backups().unwrap().is_empty(), "a blank shop needed none");
+    assert!(
+        shop.list_backups().unwrap().is_empty(),
+        "a blank shop needed none"
+    );
     let report = import_text(&shop, &changed, ImportOptions::default());
     assert_eq!((report.updated, report.unchanged), (1, 1), "{report:#?}");
     let backups = shop.list_backups().unwrap();
-    assert_eq!(backups.len(), 1, "the shop as it was is kept before an import");
+    assert_eq!(
+        backups.len(),
+        1,
+        "the shop as it was is kept before an import"
+    );
     assert_eq!(backups[0].manifest.reason, "before import");
     let flag = report
         .products

@@ -30,6 +30,14 @@ fn main() {
         }
     };
     tracing::info!(data_dir = %data_dir.display(), "shop opened");
+    // Held for the app's life: the CLI will not restore a backup beneath it.
+    let _app_lock = match shop.lock_for_app() {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
 
     let mut context = tauri::generate_context!();
     match shop.stripe_status() {
@@ -44,6 +52,8 @@ fn main() {
         flagshop::reservations::SWEEP_PERIOD,
     ));
 
+    back_up_daily(&shop);
+
     let result = tauri::Builder::default()
         .manage(shop)
         .plugin(tauri_plugin_dialog::init())
@@ -55,6 +65,25 @@ fn main() {
         eprintln!("error: the window could not be opened: {e}");
         std::process::exit(1);
     }
+}
+
+/// A backup every day the app runs: the first check a minute after start (not to slow the
+/// start), then every hour; a backup is made when the newest is a day old.
+fn back_up_daily(shop: &Arc<Shop>) {
+    const FIRST_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+    let shop = Arc::clone(shop);
+    std::thread::spawn(move || {
+        std::thread::sleep(FIRST_CHECK);
+        loop {
+            match shop.backup_if_due() {
+                Ok(Some(made)) => tracing::info!(path = made.path, "daily backup made"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "the daily backup failed"),
+            }
+            std::thread::sleep(EVERY);
+        }
+    });
 }
 
 /// Lets the page load Stripe.js from the configured address and reach the Stripe server, and

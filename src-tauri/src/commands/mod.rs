@@ -2,6 +2,7 @@
 //! call off the async runtime, and turns a core error into a [`CommandError`].
 
 pub mod admin;
+pub mod backups;
 pub mod catalogue_csv;
 pub mod checkout;
 pub mod orders;
