@@ -218,7 +218,11 @@ impl Shop {
             }
         };
         fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        let work = tempfile::tempdir_in(&dir).map_err(|e| io_error(&dir, e))?;
+        remove_stale_work(&dir);
+        let work = tempfile::Builder::new()
+            .prefix(WORK_PREFIX)
+            .tempdir_in(&dir)
+            .map_err(|e| io_error(&dir, e))?;
         let database = work.path().join(DATABASE);
         self.copy_database(&database)?;
         let copy = Connection::open(&database)?;
@@ -719,6 +723,29 @@ fn copy_missing(from: &Path, to: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The folder a backup is made in, beside the finished ones (so that the last step is a rename
+/// on one disk). A process killed while making a backup leaves it behind.
+const WORK_PREFIX: &str = ".flagshop-backup-partial-";
+/// A work folder older than this belongs to no backup still being made.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the work folders that killed processes left in `dir`.
+fn remove_stale_work(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let stale = entry.file_name().to_string_lossy().starts_with(WORK_PREFIX)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_AFTER));
+        if stale && let Err(e) = fs::remove_dir_all(entry.path()) {
+            tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove a stale backup folder");
+        }
+    }
 }
 
 /// `2026-12-03T15:04:05.123Z` as a file name part: `20261203-150405-123`.
