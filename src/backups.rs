@@ -228,6 +228,9 @@ impl Shop {
         let copy = Connection::open(&database)?;
         let counts = counts(&copy)?;
         let hashes = image_hashes(&copy)?;
+        // The copy's own version: a backup made before a migration holds the older schema.
+        let schema_version: i64 =
+            copy.pragma_query_value(None, "user_version", |row| row.get(0))?;
         drop(copy);
 
         let mut files = vec![describe(&database, DATABASE.to_owned())?];
@@ -251,7 +254,7 @@ impl Shop {
         let manifest = Manifest {
             format: FORMAT,
             flagshop_version: env!("CARGO_PKG_VERSION").to_owned(),
-            schema_version: db::schema_version(),
+            schema_version: usize::try_from(schema_version).unwrap_or(0),
             created_at: self.now()?,
             reason: reason.to_owned(),
             counts,

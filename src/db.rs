@@ -32,11 +32,19 @@ static MIGRATIONS: LazyLock<Migrations<'static>> =
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+/// An opened database, and whether its schema still has to be brought up to date.
+pub(crate) struct Opened {
+    pub conn: Connection,
+    /// The schema version of an existing shop older than this build: the caller backs it up,
+    /// then calls [`migrate`]. A new file is migrated at once.
+    pub outdated: Option<usize>,
+}
+
+/// Opens (creating if needed) the database at `path`; a new one gets the whole schema.
 ///
 /// Fails with [`Error::DatabaseTooNew`] without touching the file when it was written by a newer
 /// Flagshop than this one.
-pub(crate) fn open(path: &Path, clock: &SharedClock) -> Result<Connection, Error> {
+pub(crate) fn open(path: &Path, clock: &SharedClock) -> Result<Opened, Error> {
     let mut conn = Connection::open(path).map_err(|source| Error::OpenDatabase {
         path: path.to_owned(),
         source,
@@ -65,10 +73,15 @@ pub(crate) fn open(path: &Path, clock: &SharedClock) -> Result<Connection, Error
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    if found < supported {
-        MIGRATIONS.to_latest(&mut conn)?;
-    }
-    Ok(conn)
+    let outdated = match found {
+        0 => {
+            MIGRATIONS.to_latest(&mut conn)?;
+            None
+        }
+        found if found < supported => Some(found),
+        _ => None,
+    };
+    Ok(Opened { conn, outdated })
 }
 
 /// Brings a database (a restored backup) up to this Flagshop's schema.

@@ -104,16 +104,27 @@ impl Shop {
         })?;
         let database = data_dir.join(DATABASE_FILE);
         let clock = clock::system();
-        let conn = db::open(&database, &clock)?;
+        let opened = db::open(&database, &clock)?;
         let database = std::fs::canonicalize(&database).unwrap_or(database);
         tracing::debug!(data_dir = %data_dir.display(), "shop opened");
-        Ok(Shop {
+        let shop = Shop {
             data_dir,
             database,
-            conn: Mutex::new(conn),
+            conn: Mutex::new(opened.conn),
             readers: Mutex::new(Vec::new()),
             clock,
-        })
+        };
+        if let Some(found) = opened.outdated {
+            // A migration rewrites the shop: the shop as it was is kept first.
+            let reason = format!(
+                "before migration (schema {found} to {})",
+                db::schema_version()
+            );
+            shop.create_backup(None, &reason)?;
+            db::migrate(&mut shop.conn())?;
+            tracing::info!(from = found, "shop migrated");
+        }
+        Ok(shop)
     }
 
     /// Makes `clock` the shop's time, for every connection: tests move a

@@ -311,3 +311,68 @@ fn backup_settings_are_checked_and_warn_about_the_shops_own_disk() {
     }
     assert_eq!(shop.backup_settings().unwrap(), saved, "nothing half saved");
 }
+
+#[test]
+fn a_shop_from_an_older_flagshop_is_backed_up_before_it_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::open(dir.path()).unwrap();
+    let sku = "UA-SNK-3X5-NYL";
+    let stock = on_hand(&shop, sku);
+    drop(shop);
+    // Take the shop back to schema 10, as the Flagshop before the import feature left it.
+    let conn = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
+    conn.execute_batch(
+        "DROP TABLE pending_images;
+         DROP INDEX product_images_by_source;
+         ALTER TABLE product_images DROP COLUMN source;
+         ALTER TABLE variants DROP COLUMN image_source;
+         ALTER TABLE variants DROP COLUMN weight_unit;
+         ALTER TABLE variants DROP COLUMN cost_minor;
+         PRAGMA user_version = 10;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let shop = Shop::open(dir.path()).unwrap();
+    let backups = shop.list_backups().unwrap();
+    assert_eq!(backups.len(), 1);
+    let before = &backups[0];
+    assert!(
+        before.manifest.reason.starts_with("before migration"),
+        "{before:?}"
+    );
+    assert_eq!(
+        before.manifest.schema_version, 10,
+        "the backup holds the old schema"
+    );
+    assert!(before.manifest.counts.products > 40);
+    // Migrated: the new columns are there, and nothing was lost.
+    assert_eq!(
+        shop.product("ukraine-snake-island-flag").unwrap().variants[0].cost_per_item,
+        None
+    );
+    assert_eq!(on_hand(&shop, sku), stock);
+
+    // The old backup restores into the new Flagshop, migrated on the way in.
+    shop.adjust_stock(sku, 2, StockReason::Received, "after")
+        .unwrap();
+    shop.restore_backup(Path::new(&before.path)).unwrap();
+    assert_eq!(on_hand(&shop, sku), stock);
+    assert!(shop.product("ukraine-snake-island-flag").is_ok());
+    drop(shop);
+    // Opening it again needs no migration, so makes no backup.
+    let shop = Shop::open(dir.path()).unwrap();
+    let reasons: Vec<String> = shop
+        .list_backups()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.manifest.reason)
+        .collect();
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| r.starts_with("before migration"))
+            .count(),
+        1
+    );
+}
