@@ -5,7 +5,8 @@
 //! - **Making one**: `VACUUM INTO` copies the database from a read connection (never a copy of
 //!   the live file beside its WAL); the Stripe secrets are then removed from the copy, with
 //!   `secure_delete` and a second VACUUM so that no free page keeps them (the owner re-enters
-//!   the keys on another machine; restoring on this one keeps the keys it has). The archive is
+//!   the keys on another machine; restoring on this one keeps the keys it has, and where its
+//!   backups go). The archive is
 //!   written under a temporary name and renamed only when complete and synced, so a
 //!   half-written backup is never listed.
 //! - **Verifying**: every file's SHA-256 against the manifest, `PRAGMA integrity_check`, the
@@ -43,6 +44,17 @@ const DUE_AFTER_HOURS: f64 = 24.0;
 
 /// Settings that never leave the machine in a backup.
 const SECRETS: [SettingKey; 2] = [SettingKey::StripeSecretKey, SettingKey::StripeWebhookSecret];
+/// Settings of this machine rather than of the shop: a restore keeps the current ones (the
+/// Stripe keys, which backups do not carry, and where backups go and how many are kept, so
+/// that the backup made before the restore stays in the list).
+const MACHINE: [SettingKey; 6] = [
+    SettingKey::StripeSecretKey,
+    SettingKey::StripeWebhookSecret,
+    SettingKey::BackupDir,
+    SettingKey::BackupKeepDaily,
+    SettingKey::BackupKeepWeekly,
+    SettingKey::BackupKeepMonthly,
+];
 /// Settings tied to this shop file's identity at Stripe: a restored shop makes its own.
 const IDENTITY: [SettingKey; 2] = [
     SettingKey::StripeIdempotencyPrefix,
@@ -339,7 +351,7 @@ impl Shop {
             OpenFlags::SQLITE_OPEN_READ_ONLY,
         )?;
         let mut conn = self.conn();
-        let kept: Vec<(SettingKey, Option<String>)> = SECRETS
+        let kept: Vec<(SettingKey, Option<String>)> = MACHINE
             .iter()
             .map(|&key| Ok((key, setting(&conn, key)?)))
             .collect::<Result<_, Error>>()?;
@@ -354,10 +366,9 @@ impl Shop {
         // An older backup is brought up to this Flagshop's schema, as opening it would.
         db::migrate(&mut conn)?;
         let tx = conn.transaction()?;
-        for key in IDENTITY {
+        for key in IDENTITY.iter().chain(&MACHINE) {
             tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
         }
-        // The keys of this machine stay: the backup carried none.
         for (key, value) in kept.iter().filter_map(|(k, v)| Some((k, v.as_ref()?))) {
             put_setting(&tx, *key, value)?;
         }

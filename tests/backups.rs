@@ -293,6 +293,20 @@ fn backup_settings_are_checked_and_warn_about_the_shops_own_disk() {
     let made = shop.create_backup(None, "manual").unwrap();
     assert!(Path::new(&made.path).starts_with(elsewhere.path()));
 
+    // A backup made while backups went to the shop's disk does not move them back there.
+    let old = shop
+        .create_backup(Some(&dir.path().join("old.flagshop-backup")), "manual")
+        .unwrap();
+    shop.save_backup_settings(&flagshop::backups::BackupSettings {
+        keep_daily: 5,
+        ..saved.clone()
+    })
+    .unwrap();
+    let restored = shop.restore_backup(Path::new(&old.path)).unwrap();
+    assert_eq!(shop.backup_settings().unwrap().keep_daily, 5);
+    assert!(Path::new(&restored.previous.path).starts_with(elsewhere.path()));
+    let saved = shop.backup_settings().unwrap();
+
     for bad in [
         flagshop::backups::BackupSettings {
             dir: "relative/folder".into(),

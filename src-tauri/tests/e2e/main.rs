@@ -7,6 +7,7 @@
 //! `cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1`.
 
 mod backoffice;
+mod backups;
 mod checkout;
 mod import;
 mod orders;

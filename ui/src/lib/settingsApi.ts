@@ -2,16 +2,22 @@
 // office's (./adminApi): the same error handling, typed with the generated bindings. Stripe
 // secrets only travel in (StripeConfigUpdate); what comes back is a StripeStatus, masked.
 import { call } from './api';
+import type { BackupCounts } from './bindings/BackupCounts';
+import type { BackupInfo } from './bindings/BackupInfo';
+import type { BackupSettings } from './bindings/BackupSettings';
 import type { ConfigSource } from './bindings/ConfigSource';
 import type { DiscountCodeForm } from './bindings/DiscountCodeForm';
 import type { DiscountCodeInfo } from './bindings/DiscountCodeInfo';
 import type { DiscountState } from './bindings/DiscountState';
+import type { Manifest } from './bindings/Manifest';
 import type { PricingForm } from './bindings/PricingForm';
+import type { Restored } from './bindings/Restored';
 import type { ShippingRateForm } from './bindings/ShippingRateForm';
 import type { StoreSettings } from './bindings/StoreSettings';
 import type { StoreSettingsUpdate } from './bindings/StoreSettingsUpdate';
 import type { StripeConfigUpdate } from './bindings/StripeConfigUpdate';
 import type { StripeStatus } from './bindings/StripeStatus';
+import type { Verification } from './bindings/Verification';
 
 export const settingsApi = {
   store: () => call('store_settings', {}),
@@ -28,17 +34,33 @@ export const settingsApi = {
   saveStripe: (update: StripeConfigUpdate) => call('save_stripe_settings', { update }),
   /** What the Stripe server said, in a sentence; throws an ApiError when it refused or was unreachable. */
   testStripeConnection: () => call('test_stripe_connection', {}),
+  backupSettings: () => call('backup_settings', {}),
+  saveBackupSettings: (update: BackupSettings) => call('save_backup_settings', { update }),
+  /** The backups in the backup folder, newest first. */
+  backups: () => call('list_backups', {}),
+  /** Backs the shop up now (a few seconds) and returns the new backup. */
+  createBackup: () => call('create_backup', {}),
+  /** Checks the backup at `path` through and through, changing nothing. */
+  verifyBackup: (path: string) => call('verify_backup', { path }),
+  /** Replaces the shop with the backup at `path`, after backing up the shop as it is. */
+  restoreBackup: (path: string) => call('restore_backup', { path }),
 };
 
 export type {
+  BackupCounts,
+  BackupInfo,
+  BackupSettings,
   ConfigSource,
   DiscountCodeForm,
   DiscountCodeInfo,
   DiscountState,
+  Manifest,
   PricingForm,
+  Restored,
   ShippingRateForm,
   StoreSettings,
   StoreSettingsUpdate,
   StripeConfigUpdate,
   StripeStatus,
+  Verification,
 };

@@ -10,6 +10,7 @@ import type {
   StripeConfigUpdate,
   StripeStatus,
 } from '../../lib/settingsApi';
+import { fakeBackups } from '../../test/fakeBackups';
 import Settings from './Settings.svelte';
 import { stripeUpdate } from './settings';
 
@@ -39,7 +40,10 @@ interface Fake {
   commands: (cmd: string) => Record<string, unknown>[];
 }
 
-/** A back end for the Settings commands: `answers` overrides a command's reply (or throws). */
+/**
+ * A back end for the Settings commands (the backup ones from ../../test/fakeBackups): `answers`
+ * overrides a command's reply (or throws).
+ */
 function installFake(answers: Record<string, (args: Record<string, unknown>) => unknown> = {}): Fake {
   const calls: Fake['calls'] = [];
   let store: StoreSettings = { name: 'Flagshop', currency: 'USD', currency_locked: null, low_stock_default: 5 };
@@ -76,11 +80,13 @@ function installFake(answers: Record<string, (args: Record<string, unknown>) => 
     },
   ];
   let stripe = stripeStatus();
+  const backups = fakeBackups();
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
     const answer = answers[cmd];
     if (answer) return answer(args);
+    if (backups.handles(cmd)) return backups.answer(cmd, args);
     switch (cmd) {
       case 'store_settings':
         return store;
@@ -138,6 +144,22 @@ function invalid(field: string | null, message: string, variant: number | null =
 function section(name: string): HTMLElement {
   return screen.getByRole('region', { name });
 }
+
+describe('the page', () => {
+  it('has its sections in order, ending with backups', async () => {
+    installFake();
+    render(Settings);
+    expect(await within(section('Backups')).findAllByTestId('backup-row')).toHaveLength(3);
+    expect(screen.getAllByRole('region').map((r) => r.getAttribute('aria-labelledby'))).toEqual([
+      'store-title',
+      'pricing-title',
+      'discounts-title',
+      'payments-title',
+      'backups-title',
+    ]);
+    expect(screen.queryByText(/unexpected command/)).not.toBeInTheDocument();
+  });
+});
 
 describe('store details', () => {
   it('saves the name and shows the core refusal next to its field', async () => {

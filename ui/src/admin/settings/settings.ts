@@ -3,6 +3,8 @@
 import type { ApiError } from '../../lib/api';
 import { formatMoney } from '../../lib/money';
 import type {
+  BackupCounts,
+  BackupInfo,
   ConfigSource,
   DiscountCodeForm,
   DiscountCodeInfo,
@@ -10,7 +12,7 @@ import type {
   StripeConfigUpdate,
   StripeStatus,
 } from '../../lib/settingsApi';
-import { sentence } from '../../lib/text';
+import { plural, sentence } from '../../lib/text';
 
 /** Messages to show next to fields: `field`, or `field.row` for a row of a list. */
 export type FieldErrors = Record<string, string>;
@@ -135,4 +137,43 @@ export function stripeUpdate(inputs: StripeInputs, status: StripeStatus): Stripe
     update.webhook_secret = inputs.webhook_secret.trim();
   }
   return update;
+}
+
+/** Why a backup was made, as the core names it (`manual`, `daily`, `before restore`…), as a label. */
+export function reasonLabel(reason: string): string {
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
+
+/** When a backup was made, in the owner's locale and time zone: "Dec 3, 2026, 3:04 PM". */
+export function backupDate(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const whole = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+
+/** A file's size as a file manager shows it (1 KB = 1000 bytes): "845 KB", "1.2 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes >= 1e9) return `${oneDecimal.format(bytes / 1e9)} GB`;
+  if (bytes >= 1e6) return `${oneDecimal.format(bytes / 1e6)} MB`;
+  if (bytes >= 1e3) return `${whole.format(bytes / 1e3)} KB`;
+  return plural(bytes, 'byte', 'bytes');
+}
+
+/** What a backup holds, in the list: "46 products · 12 orders · 118 images". */
+export function backupContents(counts: BackupCounts): string {
+  return [
+    plural(counts.products, 'product', 'products'),
+    plural(counts.orders, 'order', 'orders'),
+    plural(counts.images, 'image', 'images'),
+  ].join(' · ');
+}
+
+/** The notice after Back up now: "Backed up: 46 products, 12 orders, 1.2 MB". */
+export function backedUp(backup: BackupInfo): string {
+  const { counts } = backup.manifest;
+  return `Backed up: ${plural(counts.products, 'product', 'products')}, ${plural(counts.orders, 'order', 'orders')}, ${fileSize(backup.size)}`;
 }
