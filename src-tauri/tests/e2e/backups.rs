@@ -85,7 +85,8 @@ async fn owner_backs_up_and_restores_the_shop() {
     wait_for(
         &client,
         "the restore's notice",
-        "const done = document.querySelector(\"[data-testid='restore-done']\")?.textContent;
+        "const done = document.querySelector(\"[data-testid='restore-done']\")
+             ?.textContent.replace(/\\s+/g, ' ');
          return !!done && done.includes('Restored the backup of')
              && done.includes('The shop as it was is kept as a backup (Before restore).');",
     )

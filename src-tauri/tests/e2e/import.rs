@@ -24,6 +24,13 @@ async fn owner_previews_and_imports_a_messy_shopify_csv() {
     )
     .await;
     click(&client, "the Admin link", Locator::Css("a.admin-link")).await;
+    wait_for(
+        &client,
+        "the back office",
+        "return document.querySelector(\"nav[aria-label='Back office'] a[aria-current='page']\")
+            ?.textContent.trim() === 'Home';",
+    )
+    .await;
     click(
         &client,
         "Products in the sidebar",
