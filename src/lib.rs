@@ -15,6 +15,7 @@ mod disputes;
 mod error;
 mod inventory;
 pub mod lab;
+pub mod logs;
 pub mod media;
 mod money;
 mod orders;

@@ -15,28 +15,38 @@ use tauri::utils::config::{Config, Csp};
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    // The log file first, so that even a failed start leaves its reason there.
+    let log_dir = flagshop::logs::log_dir();
+    let _log = match flagshop::logs::init_app_logging(&log_dir) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            tracing::warn!(error = %e, "no log file; logging to stderr only");
+            None
+        }
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), log_dir = %log_dir.display(), "Flagshop starting");
 
     // The same shop as the CLI's: FLAGSHOP_DATA_DIR, else the platform's data directory.
     let data_dir = flagshop::default_data_dir();
     let shop = match Shop::open(&data_dir) {
         Ok(shop) => Arc::new(shop),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => fail_to_start(
+            &format!("Flagshop cannot open the shop in {}.", data_dir.display()),
+            &e,
+            &log_dir,
+        ),
     };
     tracing::info!(data_dir = %data_dir.display(), "shop opened");
     // Held for the app's life: the CLI will not restore a backup beneath it.
     let _app_lock = match shop.lock_for_app() {
         Ok(lock) => lock,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => fail_to_start("Flagshop is already running.", &e, &log_dir),
     };
 
     let mut context = tauri::generate_context!();
@@ -65,6 +75,23 @@ fn main() {
         eprintln!("error: the window could not be opened: {e}");
         std::process::exit(1);
     }
+}
+
+/// A start that cannot go on: the reason goes to the log and to a native error dialog (a
+/// desktop app started from a menu has no terminal to print to), then the app exits.
+fn fail_to_start(what: &str, error: &flagshop::Error, log_dir: &std::path::Path) -> ! {
+    tracing::error!(error = %error, "{what}");
+    eprintln!("error: {what} {error}");
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title("Flagshop cannot start")
+        .set_description(format!(
+            "{what}\n\n{error}\n\nThe log is in {}",
+            log_dir.display()
+        ))
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+    std::process::exit(1);
 }
 
 /// A backup every day the app runs: the first check a minute after start (not to slow the

@@ -12,6 +12,7 @@ mod checkout;
 mod import;
 mod orders;
 mod settings;
+mod startup;
 mod storefront;
 
 use std::fs::File;
@@ -244,6 +245,11 @@ impl Driver {
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("FLAGSHOP_DATA_DIR", data_dir)
+            // The app's log next to the screenshots, never in the tester's own log folder.
+            .env(
+                "FLAGSHOP_LOG_DIR",
+                logs.join(format!("{scenario}-app-logs")),
+            )
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
