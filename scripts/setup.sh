@@ -12,8 +12,9 @@ packages=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
 # The Stripe emulator (localstripe) the demo and the payment tests use lives in a Python venv.
 packages+=(python3 python3-venv)
 if [ "$purpose" = test ]; then
-  # The end-to-end test: a headless X server, WebKit's WebDriver, and `import` for screenshots.
-  packages+=(xvfb xauth webkit2gtk-driver imagemagick)
+  # The end-to-end test: a headless X server, WebKit's WebDriver, `import` for screenshots,
+  # and xdotool to press the menu bar's shortcuts as a keyboard would.
+  packages+=(xvfb xauth webkit2gtk-driver imagemagick xdotool)
   # The PostgreSQL reservation prototype (prototypes/postgres-reservations) starts a
   # throwaway cluster with Debian's server binaries.
   packages+=(postgresql)

@@ -6,6 +6,7 @@
 
 mod commands;
 mod media;
+mod menu;
 
 use std::sync::Arc;
 
@@ -66,7 +67,12 @@ fn main() {
 
     let result = tauri::Builder::default()
         .manage(shop)
+        .manage(menu::Zoom::default())
         .plugin(tauri_plugin_dialog::init())
+        // Size, position and maximised state come back at the next start.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .menu(menu::build)
+        .on_menu_event(menu::handle)
         .register_asynchronous_uri_scheme_protocol("media", media::handle)
         // Every #[tauri::command] of src/commands, gathered by build.rs.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))

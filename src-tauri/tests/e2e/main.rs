@@ -10,6 +10,7 @@ mod backoffice;
 mod backups;
 mod checkout;
 mod import;
+mod menu;
 mod orders;
 mod settings;
 mod startup;
@@ -80,6 +81,11 @@ impl Scenario {
     /// Launches the app and connects to its window.
     pub async fn launch(&self) -> Client {
         self.driver.session(&self.app).await
+    }
+
+    /// The X display the app draws on, e.g. `:121`.
+    pub fn display_name(&self) -> String {
+        self.display.name()
     }
 
     /// Saves the screen as `target/e2e/<scenario>-<step>.png`.

@@ -53,4 +53,16 @@ describe('product list', () => {
     const row = screen.getByRole('link', { name: 'Poland Flag' }).closest('tr')!;
     expect(within(row).getByText('archived')).toBeInTheDocument();
   });
+
+  it('opens Import from the menu bar through the address, and leaves it on close', async () => {
+    installFakeBackOffice();
+    const user = userEvent.setup();
+    window.location.hash = '#/admin/products?open=import';
+    render(App);
+    const dialog = await screen.findByTestId('import-dialog');
+    expect(dialog).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByTestId('import-dialog')).not.toBeInTheDocument());
+    expect(window.location.hash).toBe('#/admin/products');
+  });
 });
