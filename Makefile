@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up what is missing, then does its job.
-.PHONY: run test
+.PHONY: run test dist test-dist
 
 # The shop the app opens: FLAGSHOP_DATA_DIR if set, else the platform's data directory.
 DATA_DIR ?= $(or $(FLAGSHOP_DATA_DIR),$(HOME)/.local/share/flagshop)
@@ -31,3 +31,17 @@ test:
 	npm --prefix ui run check
 	npm --prefix ui test
 	timeout 900 cargo test -p flagshop-desktop --test e2e -- --ignored --test-threads=1
+	$(MAKE) test-dist
+
+# The release packages (a .deb; AppImage would download tools while bundling): the app, the
+# flagshop CLI, icons, the .desktop entry. Tauri's bundler comes from ui's npm packages.
+dist:
+	scripts/setup.sh test
+	npm --prefix ui run build
+	cargo build --release -p flagshop --bin flagshop
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb
+
+# Installs the .deb and starts it as an owner would (as root; otherwise checks its contents).
+test-dist: dist
+	scripts/test-dist.sh
+

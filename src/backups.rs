@@ -336,7 +336,12 @@ impl Shop {
         let manifest = verification
             .manifest
             .expect("a sound backup has a manifest");
-        let previous = self.create_backup(None, "before restore")?;
+        let previous = match self.create_backup(None, "before restore") {
+            Ok(previous) => previous,
+            // A damaged shop cannot be backed up the usual way: its file is kept as it is.
+            Err(Error::Corrupt { .. }) => self.keep_damaged_file()?,
+            Err(e) => return Err(e),
+        };
 
         // Images first: adding originals changes nothing the current shop shows.
         let originals = work.path().join("media/originals");
@@ -449,6 +454,31 @@ impl Shop {
             }
         }
         Ok(deleted)
+    }
+
+    /// Copies a damaged shop file beside the backups (`damaged-<time>.db`), so that restoring
+    /// over it loses nothing that a repair tool might still read.
+    fn keep_damaged_file(&self) -> Result<BackupInfo, Error> {
+        let dir = self.backup_dir()?;
+        fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        let now = self.now().unwrap_or_else(|_| "unknown".to_owned());
+        let kept = dir.join(format!("damaged-{}.db", stamp(&now)));
+        let _ = self.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        fs::copy(self.database_path(), &kept).map_err(|e| io_error(&kept, e))?;
+        tracing::warn!(kept = %kept.display(), "the damaged shop file was kept before the restore");
+        Ok(BackupInfo {
+            path: kept.display().to_string(),
+            size: fs::metadata(&kept).map(|m| m.len()).unwrap_or(0),
+            manifest: Manifest {
+                format: FORMAT,
+                flagshop_version: env!("CARGO_PKG_VERSION").to_owned(),
+                schema_version: db::schema_version(),
+                created_at: now,
+                reason: "damaged shop kept".to_owned(),
+                counts: BackupCounts::default(),
+                files: Vec::new(),
+            },
+        })
     }
 
     /// Whether the shop has anything a backup would keep: an empty shop needs none.
@@ -786,5 +816,35 @@ fn sync_dir(dir: &Path) {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::invalid(format!("{}: {e}", path.display()))
+    Error::io(path, e)
+}
+
+/// `error`, if it says the shop file is damaged, with the file named and the newest backup in
+/// `data_dir/backups` that verifies (the shop's settings may be what is damaged, so the
+/// default folder is searched). Other errors come back as they are.
+pub fn diagnose(data_dir: &Path, error: Error) -> Error {
+    let Error::Corrupt { detail, .. } = error else {
+        return error;
+    };
+    let dir = data_dir.join("backups");
+    let mut candidates: Vec<PathBuf> = fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == EXTENSION))
+        .collect();
+    // Newest first: the file names carry the time they were made.
+    candidates.sort();
+    candidates.reverse();
+    let backup = candidates.into_iter().find(|path| {
+        tempfile::tempdir()
+            .map(|work| unpack_and_verify(path, work.path()).ok())
+            .unwrap_or(false)
+    });
+    Error::Corrupt {
+        path: Some(data_dir.join(crate::shop::DATABASE_FILE)),
+        detail,
+        backup: backup.map(|b| b.display().to_string()),
+    }
 }

@@ -81,7 +81,29 @@ pub enum Error {
     #[error("unknown image \"{0}\"")]
     UnknownImage(String),
     #[error(transparent)]
-    Media(#[from] MediaError),
+    Media(MediaError),
+    /// A write found no space left. `folder` is where it wrote, when the failing call knew it;
+    /// the front ends fill in the shop's folder otherwise ([`Error::in_folder`]).
+    #[error(
+        "the disk is full{}: free some space, then try again (nothing was half written)",
+        folder.as_ref().map(|f| format!(" (writing in {})", f.display())).unwrap_or_default()
+    )]
+    DiskFull { folder: Option<PathBuf> },
+    /// SQLite found the shop file damaged. `path` and the newest backup that verifies are filled
+    /// in by [`crate::backups::diagnose`], which the front ends call on this error.
+    #[error(
+        "the shop file {} is damaged ({detail}). {}",
+        path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "shop.db".to_owned()),
+        match backup {
+            Some(b) => format!("The newest backup that verifies is {b}: restore it with `flagshop backup restore {b} --yes` or from the app's Settings → Backups."),
+            None => "No backup that verifies was found next to it.".to_owned(),
+        }
+    )]
+    Corrupt {
+        path: Option<PathBuf>,
+        detail: String,
+        backup: Option<String>,
+    },
     #[error(transparent)]
     Payment(#[from] crate::payments::PaymentError),
     #[error(transparent)]
@@ -108,7 +130,30 @@ impl From<rusqlite::Error> for Error {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 Error::Busy
             }
+            Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull { folder: None },
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Error::Corrupt {
+                    path: None,
+                    detail: e.to_string(),
+                    backup: None,
+                }
+            }
             _ => Error::Database(e),
+        }
+    }
+}
+
+impl From<MediaError> for Error {
+    fn from(e: MediaError) -> Error {
+        match &e {
+            MediaError::Write { file, source }
+                if source.kind() == std::io::ErrorKind::StorageFull =>
+            {
+                Error::DiskFull {
+                    folder: std::path::Path::new(file).parent().map(|p| p.to_owned()),
+                }
+            }
+            _ => Error::Media(e),
         }
     }
 }
@@ -116,6 +161,42 @@ impl From<rusqlite::Error> for Error {
 impl Error {
     pub(crate) fn internal(message: impl Into<String>) -> Error {
         Error::Internal(message.into())
+    }
+
+    /// This error, with `folder` (the shop's) named where the failing call could not say where
+    /// it was writing.
+    /// A disk I/O error on a disk with no space left is the full disk (SQLite reports a write
+    /// into its WAL index that way), and is said so.
+    pub fn in_folder(self, folder: &std::path::Path) -> Error {
+        match self {
+            Error::DiskFull { folder: None } => Error::DiskFull {
+                folder: Some(folder.to_owned()),
+            },
+            Error::Database(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure)
+                    && no_space_left(folder) =>
+            {
+                Error::DiskFull {
+                    folder: Some(folder.to_owned()),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// An I/O failure at `path`, as the owner should read it.
+    pub(crate) fn io(path: &std::path::Path, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            let folder = if path.is_dir() {
+                Some(path)
+            } else {
+                path.parent()
+            };
+            return Error::DiskFull {
+                folder: folder.map(|f| f.to_owned()),
+            };
+        }
+        Error::invalid(format!("{}: {e}", path.display()))
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Error {
@@ -128,4 +209,24 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// Whether the disk holding `folder` has no space left for an ordinary user's write.
+#[cfg(unix)]
+fn no_space_left(folder: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `path` is a valid NUL-terminated string and `stats` a plain struct that statvfs
+    // fills in; nothing is kept past the call.
+    unsafe {
+        let mut stats: libc::statvfs = std::mem::zeroed();
+        libc::statvfs(path.as_ptr(), &mut stats) == 0 && stats.f_bavail == 0
+    }
+}
+
+#[cfg(not(unix))]
+fn no_space_left(_folder: &std::path::Path) -> bool {
+    false
 }

@@ -11,7 +11,7 @@ use crate::clock::{self, Clock, SharedClock};
 use crate::{Currency, Error, SettingKey, db, demo};
 
 /// File name of the database inside the data directory.
-const DATABASE_FILE: &str = "shop.db";
+pub(crate) const DATABASE_FILE: &str = "shop.db";
 
 /// One open shop. Cheap to share behind an `Arc`; methods take `&self`. Writes take turns on
 /// one connection; reads (browsing, lists, reports) use read-only connections of their own, so
@@ -104,7 +104,16 @@ impl Shop {
         })?;
         let database = data_dir.join(DATABASE_FILE);
         let clock = clock::system();
-        let opened = db::open(&database, &clock)?;
+        let new_shop = !database.exists();
+        let opened = db::open(&database, &clock).inspect_err(|_| {
+            // A shop that could not be created (a full disk) leaves no empty file behind to
+            // be mistaken for one.
+            if new_shop {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+                }
+            }
+        })?;
         let database = std::fs::canonicalize(&database).unwrap_or(database);
         tracing::debug!(data_dir = %data_dir.display(), "shop opened");
         let shop = Shop {

@@ -112,6 +112,10 @@ fn the_dialects_carry_their_oddities_through() {
                 .any(|c| c.starts_with("Kolor"))
         );
         assert!(
+            catalogue.ignored_columns.iter().any(|c| c == "Published"),
+            "active but unpublished: the channel flag is not kept, and said so"
+        );
+        assert!(
             catalogue.products[0].variants[0]
                 .options
                 .iter()

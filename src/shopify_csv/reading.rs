@@ -254,6 +254,16 @@ pub fn read_products(input: impl Read) -> Result<CsvCatalogue, Problem> {
             });
         }
     }
+    // With a Status column, Published only says whether the online store channel shows the
+    // product, which Flagshop does not keep apart: said when it disagrees with the status.
+    let published_apart = catalogue.products.iter().any(|p| {
+        let (status, published) = (p.status.to_lowercase(), p.published.to_lowercase());
+        !status.is_empty() && !published.is_empty() && (status == "active") != (published == "true")
+    });
+    if published_apart {
+        let header = catalogue.header(Column::Published);
+        catalogue.ignored_columns.push(header);
+    }
     // Read (it is how Shopify files a product) but not kept: Flagshop has no taxonomy.
     if catalogue
         .products

@@ -86,6 +86,8 @@ impl From<flagshop::Error> for CommandError {
             | E::DataDir { .. }
             | E::OpenDatabase { .. }
             | E::DatabaseTooNew { .. }
+            | E::DiskFull { .. }
+            | E::Corrupt { .. }
             | E::Database(_)
             | E::Migration(_) => ErrorCode::Internal,
         };

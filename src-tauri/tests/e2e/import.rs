@@ -58,11 +58,29 @@ async fn owner_previews_and_imports_a_messy_shopify_csv() {
     )
     .await;
 
-    // 2. The file, picked in the page: the dry run at once, and its preview.
-    let messy = concat!(
+    // 2. The file, picked in the page: the dry run at once, and its preview. The pin's image
+    // is on a slow local server that, after five seconds, has nothing: the progress bar shows
+    // while the import waits for it, and the summary offers to retry it.
+    let image = slow_missing_image();
+    let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/shopify/messy.csv"
     );
+    let text = std::fs::read_to_string(fixture)
+        .expect("read messy.csv")
+        .replacen(
+            "'04820000000028,,10",
+            &format!("'04820000000028,{image},10"),
+            1,
+        );
+    assert!(
+        text.contains(&image),
+        "messy.csv's pin row changed: update this scenario"
+    );
+    let folder = tempfile::tempdir().expect("a temp dir");
+    let messy = folder.path().join("messy.csv");
+    std::fs::write(&messy, text).expect("write the CSV");
+    let messy = messy.to_str().expect("a UTF-8 path");
     let input = call(
         "find the file field",
         client.find(Locator::Css(&format!(
@@ -97,7 +115,7 @@ async fn owner_previews_and_imports_a_messy_shopify_csv() {
     .await;
     shoot("01-preview");
 
-    // 3. The import: its progress bar while it runs (it may be done before the picture).
+    // 3. The import: its progress bar while it waits for the image.
     click(
         &client,
         "Import 2 products",
@@ -106,10 +124,11 @@ async fn owner_previews_and_imports_a_messy_shopify_csv() {
     .await;
     wait_for(
         &client,
-        "the progress bar or the summary",
+        "the progress bar, fetching the image",
         &format!(
             "return !!document.querySelector(\"{DIALOG} [data-testid='import-progress']\")
-                 || !!document.querySelector(\"{DIALOG} [data-testid='import-summary']\");"
+                 && document.querySelector(\"{DIALOG} #import-progress-label\")
+                     ?.textContent.includes('image');"
         ),
     )
     .await;
@@ -119,7 +138,8 @@ async fn owner_previews_and_imports_a_messy_shopify_csv() {
         "the import's summary",
         &format!(
             "return document.querySelector(\"{DIALOG} [data-testid='import-summary']\")
-                 ?.textContent.includes('Imported: 2 created, 0 updated, 0 unchanged, 1 skipped');"
+                 ?.textContent.includes('Imported: 2 created, 0 updated, 0 unchanged, 1 skipped')
+                 && document.querySelector(\"{DIALOG}\").textContent.includes('tryzub-pin.png');"
         ),
     )
     .await;
@@ -153,4 +173,27 @@ async fn owner_previews_and_imports_a_messy_shopify_csv() {
     .await;
     shoot("04-products");
     call("quit the app", client.close()).await;
+}
+
+/// A local image URL whose server answers only after five seconds, and then with a 404.
+fn slow_missing_image() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+    let url = format!(
+        "http://{}/tryzub-pin.png",
+        listener.local_addr().expect("its address")
+    );
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                let _ = stream.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            });
+        }
+    });
+    url
 }

@@ -268,6 +268,53 @@ async fn owner_fulfils_and_partly_refunds_a_paid_order() {
     .await;
     scenario.shoot("13-test-deleted");
     call("quit the app", client.close()).await;
+    orders_export_matches_the_orders(scenario.data_dir.path());
+}
+
+/// The accountant's export of this scenario's orders: it re-parses as CSV, one row per line
+/// item of every real order, and the totals on each order's first row are the orders' totals.
+fn orders_export_matches_the_orders(data_dir: &Path) {
+    let shop = Shop::open(data_dir).expect("open the e2e shop");
+    let folder = tempfile::tempdir().expect("a temp dir");
+    let file = folder.path().join("orders.csv");
+    let summary = shop
+        .export_orders_to(&file, None, None)
+        .expect("export the orders");
+    let real: Vec<_> = shop
+        .search_orders(&flagshop::OrderQuery {
+            test: Some(false),
+            ..flagshop::OrderQuery::default()
+        })
+        .expect("the real orders");
+    let lines: usize = real
+        .iter()
+        .map(|o| shop.order(&o.number).expect("an order").lines.len())
+        .sum();
+    let mut reader = csv::Reader::from_path(&file).expect("the export is CSV");
+    let header = reader.headers().expect("a header").clone();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (name, total) = (at("Name"), at("Total"));
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .map(|r| r.expect("every row parses"))
+        .collect();
+    assert_eq!((summary.orders, summary.rows), (real.len(), lines));
+    assert_eq!(rows.len(), lines, "one row per line item");
+    let currency = shop.currency().expect("the currency");
+    let exported: i64 = rows
+        .iter()
+        .filter(|r| !r[total].is_empty())
+        .map(|r| {
+            flagshop::Money::parse(&r[total], currency)
+                .expect("a total")
+                .amount
+        })
+        .sum();
+    assert_eq!(exported, real.iter().map(|o| o.total).sum::<i64>());
+    assert!(
+        real.iter()
+            .all(|o| rows.iter().any(|r| r[name] == *o.number))
+    );
 }
 
 /// Buys as the storefront does (through the core, against the same Stripe server), before the

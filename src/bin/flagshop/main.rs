@@ -131,7 +131,17 @@ fn run(cli: Cli) -> Result<(), flagshop::Error> {
     {
         return media::thumbnails(width, &out_dir, &files, json);
     }
-    let data_dir = cli.data_dir.unwrap_or_else(flagshop::default_data_dir);
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(flagshop::default_data_dir);
+    // A full disk names the shop's folder; a damaged shop file names the backup to restore.
+    run_on(cli, &data_dir)
+        .map_err(|e| flagshop::backups::diagnose(&data_dir, e.in_folder(&data_dir)))
+}
+
+fn run_on(cli: Cli, data_dir: &std::path::Path) -> Result<(), flagshop::Error> {
+    let data_dir = data_dir.to_path_buf();
     let shop = match cli.command {
         Command::Init { blank: true } => Shop::open_blank(&data_dir)?,
         _ => Shop::open(&data_dir)?,
