@@ -38,7 +38,9 @@ test:
 dist:
 	scripts/setup.sh test
 	npm --prefix ui run build
-	cargo build --release -p flagshop --bin flagshop
+	# The whole workspace in one build, so that the CLI and the app share one set of features
+	# and the bundler's own build of the app finds it done.
+	cargo build --release --workspace
 	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb
 
 # Installs the .deb and starts it as an owner would (as root; otherwise checks its contents).
