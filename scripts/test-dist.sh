@@ -8,7 +8,7 @@
 # stops after the contents.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=target/dist
+out=$PWD/target/dist
 mkdir -p "$out"
 
 deb=$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
@@ -23,8 +23,9 @@ cargo_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 [ "$version" = "$cargo_version" ] || fail "package version $version is not Flagshop's $cargo_version"
 grep -q libwebkit2gtk-4.1 <<<"$depends" || fail "Depends lacks WebKitGTK: $depends"
 
-contents=$(dpkg-deb --contents "$deb" | awk '{print $6}')
-for path in ./usr/bin/flagshop-desktop ./usr/bin/flagshop; do
+# Paths as absolute ones, whether the archive writes them as ./usr/… or usr/….
+contents=$(dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|; s|^\([^/]\)|/\1|')
+for path in /usr/bin/flagshop-desktop /usr/bin/flagshop; do
   grep -qx "$path" <<<"$contents" || fail "$path is not in the package"
 done
 for size in 32x32 64x64 128x128 256x256@2 512x512; do
@@ -32,9 +33,9 @@ for size in 32x32 64x64 128x128 256x256@2 512x512; do
     || grep -q "/usr/share/icons/hicolor/${size}" <<<"$contents" \
     || fail "no ${size} icon"
 done
-desktop=$(grep '^\./usr/share/applications/.*\.desktop$' <<<"$contents" | head -1)
+desktop=$(grep '^/usr/share/applications/.*\.desktop$' <<<"$contents" | head -1)
 [ -n "$desktop" ] || fail "no .desktop entry"
-entry=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO "$desktop")
+entry=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards "*${desktop#/}")
 grep -q '^Categories=.*Office' <<<"$entry" || fail "the .desktop entry is not in Office: $entry"
 grep -q '^Categories=.*Finance' <<<"$entry" || fail "the .desktop entry is not in Finance: $entry"
 grep -q '^Exec=flagshop-desktop' <<<"$entry" || fail "the .desktop entry does not start flagshop-desktop"
