@@ -13,6 +13,7 @@ mod db;
 mod demo;
 mod disputes;
 mod error;
+mod files;
 mod inventory;
 pub mod lab;
 pub mod logs;

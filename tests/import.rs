@@ -544,3 +544,17 @@ fn every_real_export_imports_with_the_counts_its_rows_imply() {
         assert!(shop.verify_stock().unwrap().mismatches.is_empty());
     }
 }
+
+#[test]
+fn new_variants_take_the_shops_low_stock_threshold() {
+    let (_dir, shop) = blank_shop();
+    shop.set_setting(flagshop::SettingKey::LowStockDefault, "9")
+        .unwrap();
+    import(
+        &shop,
+        &fixture("dialect_2025.csv"),
+        ImportOptions::default(),
+    );
+    let patch = shop.product("patch").unwrap();
+    assert_eq!(patch.variants[0].low_stock_threshold, 9);
+}

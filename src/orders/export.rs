@@ -4,13 +4,13 @@
 //! only: test orders never reach the books. Streamed, one order at a time.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
 use super::{Order, OrderQuery, PaymentStatus};
 use crate::money::Money;
-use crate::{Error, Shop};
+use crate::{Error, Shop, files};
 
 /// The columns written, in Shopify's order.
 const HEADER: [&str; 41] = [
@@ -78,17 +78,7 @@ impl Shop {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<OrdersExportSummary, Error> {
-        let io =
-            |e: std::io::Error| Error::invalid(format!("cannot write {}: {e}", path.display()));
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
-        let mut out = std::io::BufWriter::new(file);
-        let mut summary = self.export_orders(&mut out, from, to)?;
-        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.persist(path).map_err(|e| io(e.error))?;
+        let mut summary = files::write_whole(path, |out| self.export_orders(out, from, to))?;
         summary.file = path.display().to_string();
         Ok(summary)
     }

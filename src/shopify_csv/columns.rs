@@ -82,25 +82,30 @@ impl Column {
 impl Column {
     /// The column's name in Shopify's current (2025) template, which the export writes.
     pub fn current_name(self) -> String {
-        match self {
-            Column::OptionName(i) => format!("Option{} name", i + 1),
-            Column::OptionValue(i) => format!("Option{} value", i + 1),
-            other => other.names().0.to_owned(),
-        }
+        self.name(false)
     }
 
     /// The column's name in the 2023 template older tools read (`--legacy-header`).
     pub fn legacy_name(self) -> String {
-        match self {
-            Column::OptionName(i) => format!("Option{} Name", i + 1),
-            Column::OptionValue(i) => format!("Option{} Value", i + 1),
-            other => other.names().1.to_owned(),
-        }
+        self.name(true)
     }
 
-    /// (2025 name, 2023 name) of the columns that are not options.
-    fn names(self) -> (&'static str, &'static str) {
-        match self {
+    fn name(self, legacy: bool) -> String {
+        let (current, old) = match self {
+            Column::OptionName(i) => {
+                return if legacy {
+                    format!("Option{} Name", i + 1)
+                } else {
+                    format!("Option{} name", i + 1)
+                };
+            }
+            Column::OptionValue(i) => {
+                return if legacy {
+                    format!("Option{} Value", i + 1)
+                } else {
+                    format!("Option{} value", i + 1)
+                };
+            }
             Column::Handle => ("URL handle", "Handle"),
             Column::Title => ("Title", "Title"),
             Column::Body => ("Description", "Body (HTML)"),
@@ -122,8 +127,8 @@ impl Column {
             Column::ImagePosition => ("Image position", "Image Position"),
             Column::ImageAlt => ("Image alt text", "Image Alt Text"),
             Column::VariantImage => ("Variant image URL", "Variant Image"),
-            Column::OptionName(_) | Column::OptionValue(_) => unreachable!("named above"),
-        }
+        };
+        (if legacy { old } else { current }).to_owned()
     }
 }
 

@@ -16,10 +16,11 @@ use serde::Serialize;
 
 use super::columns::Column;
 use super::html::markdown_to_html;
+use super::images;
 use crate::catalogue::{self, Product, ProductId, ProductStatus};
-use crate::media;
 use crate::money::Money;
 use crate::{Error, Shop};
+use crate::{files, media};
 
 /// Which products, and how.
 #[derive(Clone, Debug, Default)]
@@ -129,22 +130,15 @@ impl Shop {
         path: &Path,
         options: &ExportOptions,
     ) -> Result<ExportSummary, Error> {
-        let io =
-            |e: std::io::Error| Error::invalid(format!("cannot write {}: {e}", path.display()));
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = files::folder_of(path);
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "products".to_owned());
         let images_dir = dir.join(format!("{stem}-images"));
-        let file = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
-        let mut out = std::io::BufWriter::new(file);
-        let mut summary = self.export_products(&mut out, options, &images_dir, &dir)?;
-        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.persist(path).map_err(|e| io(e.error))?;
+        let mut summary = files::write_whole(path, |out| {
+            self.export_products(out, options, &images_dir, &dir)
+        })?;
         summary.file = path.display().to_string();
         Ok(summary)
     }
@@ -274,10 +268,7 @@ struct ImageCopies {
 
 impl ImageCopies {
     fn url(&mut self, hash: &str, source: Option<&str>) -> Result<String, Error> {
-        if let Some(url) = source.filter(|s| {
-            let s = s.to_ascii_lowercase();
-            s.starts_with("http://") || s.starts_with("https://")
-        }) {
+        if let Some(url) = source.filter(|s| images::is_url(s)) {
             return Ok(url.to_owned());
         }
         let (original, extension) = media::original_file(&self.data_dir, hash)?;

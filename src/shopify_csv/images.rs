@@ -86,7 +86,8 @@ fn locate(source: &str, base_dir: Option<&Path>) -> String {
     }
 }
 
-fn is_url(source: &str) -> bool {
+/// Whether an image source is a URL to download (else a file path).
+pub(crate) fn is_url(source: &str) -> bool {
     let lower = source.to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }

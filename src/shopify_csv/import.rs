@@ -70,6 +70,14 @@ impl Default for ImportOptions {
     }
 }
 
+/// What the shop's settings give an imported product: prices in its currency, and the
+/// low-stock threshold of a new variant (the one the editor gives it too).
+#[derive(Clone, Copy)]
+struct ShopDefaults {
+    currency: Currency,
+    low_stock: i64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -184,7 +192,10 @@ impl Shop {
         let mut catalogue = read_products(source.bytes.as_slice())
             .map_err(|problem| Error::invalid(format!("{}: {}", source.name, problem.message)))?;
         assign_skus(&mut catalogue);
-        let currency = self.currency()?;
+        let defaults = ShopDefaults {
+            currency: self.currency()?,
+            low_stock: self.low_stock_default()?,
+        };
         let mut report = ImportReport {
             file: source.name.clone(),
             dry_run: options.dry_run,
@@ -192,7 +203,7 @@ impl Shop {
             problems: std::mem::take(&mut catalogue.problems),
             ..ImportReport::default()
         };
-        let planned = plan_products(&catalogue, currency, &mut report.problems);
+        let planned = plan_products(&catalogue, defaults.currency, &mut report.problems);
         if !options.dry_run && !planned.is_empty() && self.has_products()? {
             // An import can change many products at once: the shop as it was is kept.
             self.create_backup(None, "before import")?;
@@ -207,7 +218,7 @@ impl Shop {
                 done,
                 total,
             });
-            match self.import_product(product, source, options, currency, &catalogue, &mut report) {
+            match self.import_product(product, source, options, defaults, &catalogue, &mut report) {
                 Ok(Some(id)) => jobs.extend(images::missing(
                     &self.conn(),
                     id,
@@ -260,7 +271,7 @@ impl Shop {
         planned: &PlannedProduct,
         source: &CsvSource,
         options: ImportOptions,
-        currency: Currency,
+        defaults: ShopDefaults,
         catalogue: &CsvCatalogue,
         report: &mut ImportReport,
     ) -> Result<Option<ProductId>, Problem> {
@@ -279,7 +290,13 @@ impl Shop {
             None => HashMap::new(),
         };
         let matched = match_variants(planned, existing.as_ref());
-        let changes = describe_changes(planned, existing.as_ref(), &matched, &sources, currency);
+        let (changes, variants_changed) = describe_changes(
+            planned,
+            existing.as_ref(),
+            &matched,
+            &sources,
+            defaults.currency,
+        );
         let action = match (&existing, changes.is_empty()) {
             (None, _) => ProductAction::Create,
             (Some(_), false) => ProductAction::Update,
@@ -289,7 +306,7 @@ impl Shop {
         let id = if action == ProductAction::Unchanged {
             existing.as_ref().map(|p| p.id)
         } else {
-            let edit = product_edit(planned, existing.as_ref(), &matched);
+            let edit = product_edit(planned, existing.as_ref(), &matched, defaults.low_stock);
             let id = save_edit(&tx, existing.as_ref().map(|p| p.handle.as_str()), &edit)
                 .map_err(|e| refusal_in(planned, &edit, catalogue, e))?;
             write_extras(&tx, planned).map_err(refused)?;
@@ -325,7 +342,7 @@ impl Shop {
         let new_variants = planned.variants.len() - matched.iter().flatten().count();
         report.variants_created += new_variants;
         if action == ProductAction::Update {
-            report.variants_updated += changed_variant_count(&changes);
+            report.variants_updated += variants_changed;
         }
         report.stock_changes.extend(stock);
         report.products.push(outcome(planned, action, changes));
@@ -425,16 +442,17 @@ fn image_sources(
         .collect()
 }
 
-/// What writing `planned` changes in `existing`, in words; empty when nothing does.
+/// What writing `planned` changes in `existing`, in words (empty when nothing does), and how
+/// many of the shop's variants change.
 fn describe_changes(
     planned: &PlannedProduct,
     existing: Option<&Product>,
     matched: &[Option<VariantId>],
     sources: &HashMap<VariantId, Option<String>>,
     currency: Currency,
-) -> Vec<String> {
+) -> (Vec<String>, usize) {
     let Some(existing) = existing else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     let mut changes = Vec::new();
     let mut field = |name: &str, from: String, to: String| {
@@ -479,7 +497,9 @@ fn describe_changes(
             |m| Money::new(m, currency).format_amount(),
         )
     };
+    let mut variants_changed = 0;
     for (variant, id) in planned.variants.iter().zip(matched) {
+        let before = changes.len();
         let Some(old) = id.and_then(|id| existing.variants.iter().find(|v| v.id == id)) else {
             changes.push(format!(
                 "new variant {} ({})",
@@ -537,6 +557,9 @@ fn describe_changes(
             sources.get(&old.id).cloned().flatten().unwrap_or_default(),
             variant.image.clone().unwrap_or_default(),
         );
+        if changes.len() > before {
+            variants_changed += 1;
+        }
     }
     let position_changed = matched
         .iter()
@@ -546,19 +569,7 @@ fn describe_changes(
     if position_changed && changes.is_empty() {
         changes.push("variant order".to_owned());
     }
-    changes
-}
-
-/// Variants an update changes, from the change list ("… of SKU: …" names one each).
-fn changed_variant_count(changes: &[String]) -> usize {
-    let mut skus: Vec<&str> = changes
-        .iter()
-        .filter_map(|c| c.split_once(" of ").map(|(_, rest)| rest))
-        .filter_map(|rest| rest.split_once(':').map(|(sku, _)| sku))
-        .collect();
-    skus.sort_unstable();
-    skus.dedup();
-    skus.len()
+    (changes, variants_changed)
 }
 
 fn shorten(text: &str) -> String {
@@ -578,6 +589,7 @@ fn product_edit(
     planned: &PlannedProduct,
     existing: Option<&Product>,
     matched: &[Option<VariantId>],
+    low_stock: i64,
 ) -> ProductEdit {
     let mut variants: Vec<VariantEdit> = planned
         .variants
@@ -596,7 +608,7 @@ fn product_edit(
                     None => old.and_then(|o| o.barcode.clone()),
                 },
                 weight_grams: v.weight_grams,
-                low_stock_threshold: old.map_or(DEFAULT_LOW_STOCK, |o| o.low_stock_threshold),
+                low_stock_threshold: old.map_or(low_stock, |o| o.low_stock_threshold),
             }
         })
         .collect();
@@ -629,9 +641,6 @@ fn product_edit(
         variants,
     }
 }
-
-/// The low-stock threshold of a variant the import creates (the editor's default).
-const DEFAULT_LOW_STOCK: i64 = 5;
 
 /// What the editor does not carry: cost, weight unit and the variant's image.
 fn write_extras(tx: &Connection, planned: &PlannedProduct) -> Result<(), Error> {
